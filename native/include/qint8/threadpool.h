@@ -1,0 +1,44 @@
+// qint8 — one process-wide thread pool. The calling thread takes part in the work, so a pool of
+// size T runs T-1 worker threads. Parallel regions from different threads are serialised (one
+// region at a time keeps the pool from oversubscribing the cores, including when the callers are
+// libuv's workers). A parallel region started inside another runs serially on its thread.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+namespace qint8 {
+
+using TaskFn = void (*)(void* ctx, int task, int thread);
+
+class ThreadPool {
+ public:
+  static ThreadPool& global();
+
+  // Total participants, caller included. n >= 1.
+  void setNumThreads(int n);
+  int numThreads() const;
+  // How long an idle worker spins before it sleeps (microseconds). Spinning makes back-to-back
+  // calls cheap; sleeping frees the core. Default 50.
+  void setSpinMicros(int us);
+  int spinMicros() const;
+
+  // Runs fn(ctx, t, thread) for every t in [0, nTasks). Tasks are handed out in order by an
+  // atomic counter; `thread` is in [0, numThreads()) and unique among concurrent invocations.
+  // maxThreads limits the participants for this call (0 = all).
+  void run(int nTasks, TaskFn fn, void* ctx, int maxThreads = 0);
+
+  template <typename F>
+  void parallelFor(int nTasks, F&& f, int maxThreads = 0) {
+    using Fn = std::remove_reference_t<F>;
+    run(nTasks, [](void* c, int t, int th) { (*static_cast<Fn*>(c))(t, th); }, const_cast<void*>(static_cast<const void*>(&f)), maxThreads);
+  }
+
+  ~ThreadPool();
+
+ private:
+  ThreadPool();
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace qint8

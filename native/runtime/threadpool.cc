@@ -1,0 +1,194 @@
+// qint8 — process-wide thread pool (see threadpool.h for the contract).
+#include "qint8/threadpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define QINT8_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define QINT8_PAUSE() __asm__ __volatile__("yield")
+#else
+#define QINT8_PAUSE() ((void)0)
+#endif
+
+namespace qint8 {
+
+namespace {
+thread_local bool tInRegion = false;
+
+// The CPUs this process may run on (what Node's os.availableParallelism() reports).
+int defaultThreads() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+}  // namespace
+
+struct ThreadPool::Impl {
+  // Serialises parallel regions and resizes.
+  std::mutex regionMutex;
+
+  // Current job, published by bumping `generation`.
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> nextTask{0};
+  std::atomic<int> pending{0};
+  int nTasks = 0;
+  int participants = 1;
+  TaskFn fn = nullptr;
+  void* ctx = nullptr;
+
+  // Sleeping workers.
+  std::mutex sleepMutex;
+  std::condition_variable sleepCv;
+  int sleepers = 0;
+  bool stop = false;
+
+  std::vector<std::thread> workers;
+  std::atomic<int> spinMicros{50};
+  int size = 1;
+
+  // `seen` is the generation current when the worker was created: a job published before the
+  // thread got to run is then still seen as new.
+  void worker(int index, uint64_t seen) {
+    tInRegion = true;  // nested regions inside tasks run serially
+    for (;;) {
+      if (!waitForJob(seen)) return;
+      seen = generation.load(std::memory_order_acquire);
+      // Every worker acknowledges every job, participating or not, so the caller cannot
+      // publish the next job while a late worker still reads this one's fields.
+      if (index < participants) work(index);
+      pending.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  // Returns false when the pool is stopping.
+  bool waitForJob(uint64_t seen) {
+    const auto spinFor = std::chrono::microseconds(spinMicros.load(std::memory_order_relaxed));
+    if (spinFor.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + spinFor;
+      int iter = 0;
+      while (generation.load(std::memory_order_acquire) == seen) {
+        QINT8_PAUSE();
+        if (++iter == 64) {
+          iter = 0;
+          if (std::chrono::steady_clock::now() >= until) break;
+        }
+      }
+    }
+    std::unique_lock<std::mutex> lock(sleepMutex);
+    ++sleepers;
+    sleepCv.wait(lock, [&] { return stop || generation.load(std::memory_order_acquire) != seen; });
+    --sleepers;
+    return !stop;
+  }
+
+  void work(int thread) {
+    for (;;) {
+      const int t = nextTask.fetch_add(1, std::memory_order_relaxed);
+      if (t >= nTasks) break;
+      fn(ctx, t, thread);
+    }
+  }
+
+  void start(int n) {
+    size = n;
+    stop = false;
+    const uint64_t gen = generation.load(std::memory_order_acquire);
+    for (int i = 1; i < n; ++i) workers.emplace_back([this, i, gen] { worker(i, gen); });
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> lock(sleepMutex);
+      stop = true;
+      generation.fetch_add(1, std::memory_order_acq_rel);
+    }
+    sleepCv.notify_all();
+    for (auto& t : workers) t.join();
+    workers.clear();
+  }
+};
+
+ThreadPool::ThreadPool() : impl_(new Impl) { impl_->start(defaultThreads()); }
+
+ThreadPool::~ThreadPool() {
+  impl_->shutdown();
+  delete impl_;
+}
+
+ThreadPool& ThreadPool::global() {
+  // Intentionally leaked: worker threads must not be joined during static destruction, when
+  // Node may already be tearing down.
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
+void ThreadPool::setNumThreads(int n) {
+  n = std::max(1, n);
+  std::lock_guard<std::mutex> lock(impl_->regionMutex);
+  if (n == impl_->size) return;
+  impl_->shutdown();
+  impl_->start(n);
+}
+
+int ThreadPool::numThreads() const { return impl_->size; }
+
+void ThreadPool::setSpinMicros(int us) { impl_->spinMicros.store(std::max(0, us)); }
+int ThreadPool::spinMicros() const { return impl_->spinMicros.load(); }
+
+void ThreadPool::run(int nTasks, TaskFn fn, void* ctx, int maxThreads) {
+  if (nTasks <= 0) return;
+  Impl& p = *impl_;
+  if (tInRegion || nTasks == 1 || maxThreads == 1 || p.size == 1) {
+    for (int t = 0; t < nTasks; ++t) fn(ctx, t, 0);
+    return;
+  }
+  std::lock_guard<std::mutex> region(p.regionMutex);
+  int participants = std::min(p.size, nTasks);
+  if (maxThreads > 0) participants = std::min(participants, maxThreads);
+  if (participants <= 1) {
+    tInRegion = true;
+    for (int t = 0; t < nTasks; ++t) fn(ctx, t, 0);
+    tInRegion = false;
+    return;
+  }
+  p.nTasks = nTasks;
+  p.fn = fn;
+  p.ctx = ctx;
+  p.participants = participants;
+  p.nextTask.store(0, std::memory_order_relaxed);
+  p.pending.store(p.size - 1, std::memory_order_relaxed);
+  {
+    // Publishing under sleepMutex closes the race with a worker that is about to sleep.
+    std::lock_guard<std::mutex> lock(p.sleepMutex);
+    p.generation.fetch_add(1, std::memory_order_acq_rel);
+  }
+  p.sleepCv.notify_all();
+  tInRegion = true;
+  p.work(0);
+  tInRegion = false;
+  int iter = 0;
+  while (p.pending.load(std::memory_order_acquire) != 0) {
+    QINT8_PAUSE();
+    if (++iter > 4096) std::this_thread::yield();
+  }
+}
+
+}  // namespace qint8
