@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// npm run bench [-- suite ...] [--quick]: runs the bench suites (default: all) one after another.
+'use strict';
+const SUITES = { gemm: './gemm' };
+(async () => {
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  for (const n of names) if (!SUITES[n]) throw new Error(`unknown suite '${n}' (have: ${Object.keys(SUITES).join(', ')})`);
+  for (const name of names.length ? names : Object.keys(SUITES)) {
+    console.log(`\n== ${name} ==`);
+    await require(SUITES[name])();
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
