@@ -47,8 +47,15 @@ struct ThreadPool::Impl {
 
   // Current job, published by bumping `generation`.
   std::atomic<uint64_t> generation{0};
-  std::atomic<int> nextTask{0};
   std::atomic<int> pending{0};
+  // Task ranges, one per participant (cache-line padded): participant p starts on its own
+  // contiguous range, so the same thread handles the same tasks from call to call (its caches
+  // keep its part of the operands), and steals from the others' ranges when it runs dry.
+  struct alignas(64) Range {
+    std::atomic<int> next{0};
+    int end = 0;
+  };
+  std::vector<Range> ranges;
   int nTasks = 0;
   int participants = 1;
   TaskFn fn = nullptr;
@@ -99,17 +106,23 @@ struct ThreadPool::Impl {
     return !stop;
   }
 
-  void work(int thread) {
+  void drain(Range& r, int thread) {
     for (;;) {
-      const int t = nextTask.fetch_add(1, std::memory_order_relaxed);
-      if (t >= nTasks) break;
+      const int t = r.next.fetch_add(1, std::memory_order_relaxed);
+      if (t >= r.end) break;
       fn(ctx, t, thread);
     }
+  }
+
+  void work(int thread) {
+    drain(ranges[thread], thread);
+    for (int i = 1; i < participants; ++i) drain(ranges[(thread + i) % participants], thread);
   }
 
   void start(int n) {
     size = n;
     stop = false;
+    ranges = std::vector<Range>(static_cast<size_t>(n));
     const uint64_t gen = generation.load(std::memory_order_acquire);
     for (int i = 1; i < n; ++i) workers.emplace_back([this, i, gen] { worker(i, gen); });
   }
@@ -173,7 +186,11 @@ void ThreadPool::run(int nTasks, TaskFn fn, void* ctx, int maxThreads) {
   p.fn = fn;
   p.ctx = ctx;
   p.participants = participants;
-  p.nextTask.store(0, std::memory_order_relaxed);
+  for (int i = 0; i < participants; ++i) {
+    const int b = static_cast<int>(static_cast<int64_t>(nTasks) * i / participants);
+    p.ranges[i].next.store(b, std::memory_order_relaxed);
+    p.ranges[i].end = static_cast<int>(static_cast<int64_t>(nTasks) * (i + 1) / participants);
+  }
   p.pending.store(p.size - 1, std::memory_order_relaxed);
   {
     // Publishing under sleepMutex closes the race with a worker that is about to sleep.

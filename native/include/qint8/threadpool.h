@@ -22,9 +22,11 @@ class ThreadPool {
   void setSpinMicros(int us);
   int spinMicros() const;
 
-  // Runs fn(ctx, t, thread) for every t in [0, nTasks). Tasks are handed out in order by an
-  // atomic counter; `thread` is in [0, numThreads()) and unique among concurrent invocations.
-  // maxThreads limits the participants for this call (0 = all).
+  // Runs fn(ctx, t, thread) for every t in [0, nTasks), each exactly once. Participant p (0 is
+  // the caller) starts on the p-th contiguous slice of the tasks, in order, then steals what is
+  // left of the others' slices: the same thread gets the same tasks from call to call when the
+  // cores are evenly loaded. `thread` is in [0, numThreads()) and unique among concurrent
+  // invocations. maxThreads limits the participants for this call (0 = all).
   void run(int nTasks, TaskFn fn, void* ctx, int maxThreads = 0);
 
   template <typename F>
