@@ -2,8 +2,13 @@
 #pragma once
 #include <napi.h>
 
+#include <stdexcept>
+
 #include <cmath>
 #include <string>
+
+#include "qint8/cpu.h"
+#include "qint8/linear.h"
 
 namespace qint8napi {
 
@@ -64,6 +69,42 @@ inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* name
 inline std::string stringArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsString()) throwType(info.Env(), std::string(name) + " must be a string");
   return info[i].As<Napi::String>().Utf8Value();
+}
+
+// info[i] as an ISA name (undefined/null: the active ISA); unknown or unsupported is a RangeError.
+inline qint8::Isa isaArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsUndefined() || info[i].IsNull()) return qint8::activeIsa();
+  const std::string name = stringArg(info, i, "isa");
+  qint8::Isa isa;
+  if (!qint8::parseIsa(name.c_str(), &isa))
+    throwRange(info.Env(), "unknown ISA '" + name + "' (expected scalar, avx2, avx512vnni, neon, neondot or i8mm)");
+  if (!qint8::isaSupported(isa)) throwRange(info.Env(), "ISA '" + name + "' is not supported by this CPU");
+  return isa;
+}
+
+// DType codes shared with lib/native.ts: 0 uint8, 1 int8, 2 float32, 3 int32.
+inline qint8::DType dtypeArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return static_cast<qint8::DType>(intArg(info, i, name, 0, 3));
+}
+
+inline napi_typedarray_type arrayTypeOf(qint8::DType t) {
+  switch (t) {
+    case qint8::DType::kU8: return napi_uint8_array;
+    case qint8::DType::kS8: return napi_int8_array;
+    case qint8::DType::kF32: return napi_float32_array;
+    case qint8::DType::kS32: return napi_int32_array;
+  }
+  return napi_uint8_array;
+}
+
+// Runs f, turning std::invalid_argument from the core into a JS RangeError.
+template <typename F>
+inline auto guard(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    throwRange(env, e.what());
+  }
 }
 
 }  // namespace qint8napi

@@ -23,7 +23,7 @@ struct EltKernelTable {
 const EltKernelTable* eltKernelsRef();
 const EltKernelTable* eltKernelsAvx2();
 const EltKernelTable* eltKernelsAvx512();
-// The table for `isa` (falls back to the reference when the ISA has no elementwise kernels).
+// The table for `isa`, or its fallback tier's (runtime/dispatch.h). Throws if the CPU lacks `isa`.
 const EltKernelTable& eltKernels(Isa isa);
 
 }  // namespace qint8

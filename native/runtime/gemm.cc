@@ -9,30 +9,33 @@
 #include "qint8/gemm.h"
 #include "qint8/threadpool.h"
 #include "aligned.h"
+#include "dispatch.h"
 #include "gemm_kernels.h"
 
 namespace qint8 {
 int gTuneMc = 0;
 namespace {
 
-const GemmKernelTable* kernelsFor(Isa isa) {
-  if (!isaSupported(isa)) return nullptr;
-  switch (isa) {
-    case Isa::kScalar: return gemmKernelsRef();
+// GEMM has its own kernels on every tier (packed layouts differ), so there is no fallback:
+// packing for a tier selects exactly that tier's kernels.
+const GemmKernelTable& kernelsOrThrow(Isa isa) {
+  static const IsaTables<GemmKernelTable> tables = {
+      gemmKernelsRef(),
 #if defined(QINT8_HAVE_AVX2)
-    case Isa::kAvx2: return gemmKernelsAvx2();
+      gemmKernelsAvx2(),
+#else
+      nullptr,
 #endif
 #if defined(QINT8_HAVE_AVX512VNNI)
-    case Isa::kAvx512Vnni: return gemmKernelsAvx512Vnni();
+      gemmKernelsAvx512Vnni(),
+#else
+      nullptr,
 #endif
-    default: return nullptr;
-  }
-}
-
-const GemmKernelTable& kernelsOrThrow(Isa isa) {
-  const GemmKernelTable* t = kernelsFor(isa);
-  if (!t) throw std::invalid_argument(std::string("no GEMM kernels for ISA '") + isaName(isa) + "' on this CPU/build");
-  return *t;
+      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+  };
+  const GemmKernelTable& t = selectTable(isa, tables, "gemm");
+  if (t.isa != isa) throw std::invalid_argument(std::string("no GEMM kernels for ISA '") + isaName(isa) + "' in this build");
+  return t;
 }
 
 size_t outElemBytes(GemmOut kind) { return (kind == GemmOut::kU8 || kind == GemmOut::kS8) ? 1 : 4; }

@@ -6,20 +6,27 @@
 
 #include "qint8/cpu.h"
 #include "qint8/threadpool.h"
+#include "dispatch.h"
 #include "elt_kernels.h"
 
 namespace qint8 {
 
 const EltKernelTable& eltKernels(Isa isa) {
-  switch (isa) {
+  static const IsaTables<EltKernelTable> tables = {
+      eltKernelsRef(),
 #if defined(QINT8_HAVE_AVX2)
-    case Isa::kAvx2: return *eltKernelsAvx2();
+      eltKernelsAvx2(),
+#else
+      nullptr,
 #endif
 #if defined(QINT8_HAVE_AVX512VNNI)
-    case Isa::kAvx512Vnni: return *eltKernelsAvx512();
+      eltKernelsAvx512(),
+#else
+      nullptr,
 #endif
-    default: return *eltKernelsRef();
-  }
+      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+  };
+  return selectTable(isa, tables, "quantize");
 }
 
 namespace {
@@ -27,7 +34,6 @@ namespace {
 constexpr size_t kGrain = 1 << 15;  // elements per task
 
 const EltKernelTable& checkedKernels(Isa isa, DType type) {
-  if (!isaSupported(isa)) throw std::invalid_argument(std::string("ISA '") + isaName(isa) + "' is not supported by this CPU");
   if (type != DType::kU8 && type != DType::kS8) throw std::invalid_argument("quantized type must be uint8 or int8");
   return eltKernels(isa);
 }
