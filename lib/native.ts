@@ -30,6 +30,14 @@ export interface NativePackedLinear {
   readonly outputType: string | null;
 }
 
+export interface NativePackedConv2d {
+  release(): void;
+  readonly released: boolean;
+  readonly algorithm: string | null;
+  readonly packedBytes: number;
+  readonly isa: string | null;
+}
+
 type QArray = Uint8Array | Int8Array;
 type OutArray = Uint8Array | Int8Array | Float32Array | Int32Array;
 
@@ -68,6 +76,27 @@ export interface NativeBinding {
     inScale?: number,
     inZeroPoint?: number,
   ): Promise<T>;
+  packConv2d(
+    weight: Int8Array,
+    isa: string | undefined,
+    geometry: Int32Array,
+    weightScale: Float32Array,
+    weightZeroPoint: Int32Array | null,
+    bias: Float32Array | null,
+    biasQ: Int32Array | null,
+    inType: NativeDType,
+    inScale: number,
+    inZeroPoint: number,
+    outType: NativeDType,
+    outScale: number,
+    outZeroPoint: number,
+    relu: boolean,
+    clipMin: number,
+    clipMax: number,
+  ): NativePackedConv2d;
+  conv2d<T extends OutArray>(packed: NativePackedConv2d, x: QArray, n: number, h: number, w: number, out: T): T;
+  conv2dAsync<T extends OutArray>(packed: NativePackedConv2d, x: QArray, n: number, h: number, w: number, out: T): Promise<T>;
+  conv2dOutputShape(packed: NativePackedConv2d, n: number, h: number, w: number): [number, number];
   quantize<T extends QArray>(
     x: Float32Array,
     outer: number,

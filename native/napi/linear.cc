@@ -3,6 +3,7 @@
 #include <string>
 
 #include "args.h"
+#include "handle.h"
 #include "module.h"
 #include "qint8/linear.h"
 
@@ -11,65 +12,38 @@ using namespace qint8;
 namespace qint8napi {
 namespace {
 
-// Tags objects created by this addon so a handle can be checked before it is unwrapped.
-const napi_type_tag kLinearTag = {0x71696e7438ULL, 0x4c696e6561720001ULL};
-
-// A packed linear layer. release() drops this handle's reference; work already queued keeps the
-// layer alive until it finishes.
-class PackedLinear : public Napi::ObjectWrap<PackedLinear> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "PackedLinear",
-                       {
-                           InstanceMethod<&PackedLinear::Release>("release"),
-                           InstanceAccessor<&PackedLinear::Released>("released"),
-                           InstanceAccessor<&PackedLinear::N>("n"),
-                           InstanceAccessor<&PackedLinear::K>("k"),
-                           InstanceAccessor<&PackedLinear::IsaName>("isa"),
-                           InstanceAccessor<&PackedLinear::PackedBytes>("packedBytes"),
-                           InstanceAccessor<&PackedLinear::InputType>("inputType"),
-                           InstanceAccessor<&PackedLinear::OutputType>("outputType"),
-                       });
+struct LinearTraits {
+  using Op = Linear;
+  static constexpr const char* kName = "PackedLinear";
+  static constexpr const char* kFactory = "packLinear";
+  static constexpr const char* kWhat = "packed linear";
+  static constexpr napi_type_tag kTag = {0x71696e7438ULL, 0x4c696e6561720001ULL};
+  template <typename Props>
+  static void addAccessors(Props& p) {
+    using H = OpHandle<LinearTraits>;
+    p.push_back(H::template InstanceAccessor<&H::template Get<&n>>("n"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&k>>("k"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&isa>>("isa"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&packedBytes>>("packedBytes"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&inputType>>("inputType"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&outputType>>("outputType"));
   }
-
-  explicit PackedLinear(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PackedLinear>(info) {
-    info.This().As<Napi::Object>().TypeTag(&kLinearTag);
+  static Napi::Value n(const Linear* op, Napi::Env env) { return Napi::Number::New(env, op ? op->n() : 0); }
+  static Napi::Value k(const Linear* op, Napi::Env env) { return Napi::Number::New(env, op ? op->k() : 0); }
+  static Napi::Value isa(const Linear* op, Napi::Env env) {
+    return op ? Napi::String::New(env, isaName(op->isa())) : env.Null();
   }
-
-  void Set(std::shared_ptr<Linear> op) { op_ = std::move(op); }
-
-  // The layer, or a JS error if the handle is not a PackedLinear or was released.
-  static std::shared_ptr<Linear> From(Napi::Env env, const Napi::Value& v) {
-    if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kLinearTag))
-      throwType(env, "packed must be a handle returned by packLinear()");
-    PackedLinear* self = PackedLinear::Unwrap(v.As<Napi::Object>());
-    if (!self->op_) throwType(env, "packed linear handle was released");
-    return self->op_;
+  static Napi::Value packedBytes(const Linear* op, Napi::Env env) {
+    return Napi::Number::New(env, op ? static_cast<double>(op->packedBytes()) : 0);
   }
-
- private:
-  Napi::Value Release(const Napi::CallbackInfo& info) {
-    op_.reset();
-    return info.Env().Undefined();
+  static Napi::Value inputType(const Linear* op, Napi::Env env) {
+    return op ? Napi::String::New(env, dtypeName(op->inputType())) : env.Null();
   }
-  Napi::Value Released(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !op_); }
-  Napi::Value N(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), op_ ? op_->n() : 0); }
-  Napi::Value K(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), op_ ? op_->k() : 0); }
-  Napi::Value IsaName(const Napi::CallbackInfo& info) {
-    return op_ ? Napi::String::New(info.Env(), isaName(op_->isa())) : info.Env().Null();
+  static Napi::Value outputType(const Linear* op, Napi::Env env) {
+    return op ? Napi::String::New(env, dtypeName(op->outputType())) : env.Null();
   }
-  Napi::Value PackedBytes(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), op_ ? static_cast<double>(op_->packedBytes()) : 0);
-  }
-  Napi::Value InputType(const Napi::CallbackInfo& info) {
-    return op_ ? Napi::String::New(info.Env(), dtypeName(op_->inputType())) : info.Env().Null();
-  }
-  Napi::Value OutputType(const Napi::CallbackInfo& info) {
-    return op_ ? Napi::String::New(info.Env(), dtypeName(op_->outputType())) : info.Env().Null();
-  }
-
-  std::shared_ptr<Linear> op_;
 };
+using PackedLinear = OpHandle<LinearTraits>;
 
 // Checked buffers of one linear() call.
 struct LinearCall {
@@ -109,33 +83,6 @@ void runLinear(const LinearCall& c) {
   c.op->run(c.x, c.m, c.op->k(), c.y, c.op->n(), c.override ? &c.input : nullptr);
 }
 
-class LinearWorker : public Napi::AsyncWorker {
- public:
-  LinearWorker(Napi::Env env, LinearCall call, Napi::Value x, Napi::Value out)
-      : Napi::AsyncWorker(env, "qint8.linearAsync"), deferred_(Napi::Promise::Deferred::New(env)), call_(std::move(call)) {
-    // Keep the buffers alive until the work is done.
-    x_ = Napi::Persistent(x);
-    out_ = Napi::Persistent(out);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      runLinear(call_);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(out_.Value()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  LinearCall call_;
-  Napi::Reference<Napi::Value> x_, out_;
-};
-
 // packLinear(weight, n, k, isa, weightScale, weightZp|null, bias|null, biasQ|null,
 //            inType, inScale, inZp, outType, outScale, outZp, relu, clipMin|NaN, clipMax|NaN)
 Napi::Value PackLinear(const Napi::CallbackInfo& info) {
@@ -172,10 +119,7 @@ Napi::Value PackLinear(const Napi::CallbackInfo& info) {
   c.hasClip = !std::isnan(clipMin) || !std::isnan(clipMax);
   c.clipMin = std::isnan(clipMin) ? -INFINITY : static_cast<float>(clipMin);
   c.clipMax = std::isnan(clipMax) ? INFINITY : static_cast<float>(clipMax);
-  std::shared_ptr<Linear> op = guard(env, [&] { return std::shared_ptr<Linear>(Linear::create(c)); });
-  Napi::Object obj = state(env).ctors["PackedLinear"].New({});
-  PackedLinear::Unwrap(obj)->Set(std::move(op));
-  return obj;
+  return PackedLinear::Wrap(env, guard(env, [&] { return std::shared_ptr<Linear>(Linear::create(c)); }));
 }
 
 Napi::Value LinearSync(const Napi::CallbackInfo& info) {
@@ -186,10 +130,7 @@ Napi::Value LinearSync(const Napi::CallbackInfo& info) {
 
 Napi::Value LinearAsync(const Napi::CallbackInfo& info) {
   LinearCall c = parseLinearCall(info);
-  auto* w = new LinearWorker(info.Env(), std::move(c), info[1], info[3]);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return CallWorker::Start(info.Env(), "qint8.linearAsync", [c] { runLinear(c); }, info[3], {info[1]});
 }
 
 }  // namespace
@@ -197,7 +138,7 @@ Napi::Value LinearAsync(const Napi::CallbackInfo& info) {
 
 QINT8_NAPI_MODULE(linear) {
   using namespace qint8napi;
-  state(env).ctors["PackedLinear"] = Napi::Persistent(PackedLinear::Define(env));
+  PackedLinear::Register(env);
   exportFunction(env, exports, "packLinear", PackLinear);
   exportFunction(env, exports, "linear", LinearSync);
   exportFunction(env, exports, "linearAsync", LinearAsync);

@@ -13,8 +13,14 @@
 #include "gemm_kernels.h"
 
 namespace qint8 {
-int gTuneMc = 0;
 namespace {
+
+// Weights up to this size stay in L2 while a thread sweeps its rows (Ice Lake / Zen 4: 1-2 MB
+// of L2 per core, leaving room for the block of A).
+constexpr size_t kRowMajorMaxWeightBytes = 640 * 1024;
+// Bytes of A per row block in row-block-major order.
+constexpr size_t kABlockBytes = 192 * 1024;
+
 
 // GEMM has its own kernels on every tier (packed layouts differ), so there is no fallback:
 // packing for a tier selects exactly that tier's kernels.
@@ -129,19 +135,34 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   const int panels = (n + kt.nr - 1) / kt.nr;
   const size_t aElem = kt.prepareA ? 2 : 1;
 
-  // Blocking: rows in blocks of mc, panels in groups of pg. Threads take (row block, panel group)
-  // tasks in panel-group-major order, so each thread sweeps its own columns of W.
+  // Blocking. Tasks are (row block, panel group) pairs, and the pool hands each thread a
+  // contiguous run of them, so the loop order decides which operand stays in cache:
+  //  - W small enough to stay in L2 (the usual conv / small-N case): row-block-major. Each
+  //    thread sweeps its rows once while all of W stays resident; row blocks are sized so a block
+  //    of A stays in L2 too.
+  //  - W larger than L2: panel-group-major. Each thread keeps its own columns of W and streams A.
   ThreadPool& pool = ThreadPool::global();
   int threads = pool.numThreads();
   if (maxThreads > 0) threads = std::min(threads, maxThreads);
   const double macs = static_cast<double>(m) * n * k;
   if (macs < 1 << 17) threads = 1;  // below ~0.5 us of work, waking a thread costs more
 
-  const int mc = gTuneMc > 0 ? std::min(m, gTuneMc) : m;
+  const size_t aRowBytes = static_cast<size_t>(k) * aElem;
+  const bool rowMajor = w.packedBytes() <= kRowMajorMaxWeightBytes && static_cast<size_t>(m) * aRowBytes > kABlockBytes;
+  const int mr = kt.mr;
+  int mc = m;
+  if (rowMajor) {
+    mc = std::max(mr, static_cast<int>(kABlockBytes / aRowBytes) / mr * mr);
+    if (threads > 1) {
+      const int perTask = (m + 4 * threads - 1) / (4 * threads);
+      mc = std::min(mc, std::max(mr, (perTask + mr - 1) / mr * mr));
+    }
+    mc = std::min(mc, m);
+  }
   const int mBlocks = (m + mc - 1) / mc;
   int pg = panels;
-  if (threads > 1) {
-    // Enough tasks for dynamic balance (a shared, noisy machine), few enough to keep panels hot.
+  if (threads > 1 && mBlocks < 4 * threads) {
+    // Too few row blocks to share: split the columns as well.
     const int want = threads * 4;
     pg = std::max(1, (panels * mBlocks + want - 1) / want / mBlocks);
     pg = std::max(1, std::min(pg, panels));
@@ -159,8 +180,8 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   base.ldcBytes = ldcBytes;
 
   auto runTask = [&](int t, int /*thread*/) {
-    const int pgIdx = t / mBlocks;
-    const int mb = t % mBlocks;
+    const int pgIdx = rowMajor ? t % pGroups : t / mBlocks;
+    const int mb = rowMajor ? t / pGroups : t % mBlocks;
     GemmTileArgs args = base;
     const int r0 = mb * mc;
     args.m = std::min(mc, m - r0);

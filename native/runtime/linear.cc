@@ -138,7 +138,7 @@ void Linear::computeStage(const QParams& in, int32_t* bias32, float* scale) cons
   }
 }
 
-void Linear::run(const void* x, int m, size_t ldx, void* y, size_t ldy, const QParams* input, int maxThreads) const {
+GemmEpilogue Linear::epilogue() const {
   GemmEpilogue ep;
   ep.kind = static_cast<GemmOut>(outputType_);
   ep.zeroPoint = output_.zeroPoint;
@@ -146,6 +146,13 @@ void Linear::run(const void* x, int m, size_t ldx, void* y, size_t ldy, const QP
   ep.hi = hi_;
   ep.weightZeroPoint = wZp_.empty() ? nullptr : wZp_.data();
   ep.biasF = stageBiasF_.empty() ? nullptr : stageBiasF_.data();
+  ep.bias32 = bias32_.data();
+  ep.scale = stageScale_.data();
+  return ep;
+}
+
+void Linear::run(const void* x, int m, size_t ldx, void* y, size_t ldy, const QParams* input, int maxThreads) const {
+  GemmEpilogue ep = epilogue();
   if (input && (input->scale != input_.scale || input->zeroPoint != input_.zeroPoint)) {
     checkQParams("input", *input, inputType_);
     std::vector<int32_t>& b32 = tBias32;
@@ -158,8 +165,6 @@ void Linear::run(const void* x, int m, size_t ldx, void* y, size_t ldy, const QP
     gemm(*packed_, x, ldx, inputType_ == DType::kS8, m, y, ldy, ep, maxThreads);
     return;
   }
-  ep.bias32 = bias32_.data();
-  ep.scale = stageScale_.data();
   gemm(*packed_, x, ldx, inputType_ == DType::kS8, m, y, ldy, ep, maxThreads);
 }
 

@@ -56,6 +56,9 @@ class Linear {
   DType inputType() const { return inputType_; }
   DType outputType() const { return outputType_; }
   size_t packedBytes() const { return packed_->packedBytes(); }
+  const PackedWeights& packed() const { return *packed_; }
+  // The output stage for the pack-time input qparams (arrays owned by this Linear).
+  GemmEpilogue epilogue() const;
 
   // y (m x n, row stride ldy elements) = layer(x (m x k, row stride ldx elements)).
   // `input` overrides the pack-time input qparams (dynamic quantization); the output stage is

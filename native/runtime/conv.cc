@@ -1,0 +1,563 @@
+// qint8 — convolution driver: configuration checks, geometry, algorithm choice, and the runs.
+//
+//  - "gemm": 1x1, stride 1, no padding: the GEMM runs on the NHWC activations in place
+//    (a group reads its channel slice with lda = cin).
+//  - "im2col": the general case. Output pixels are processed in blocks; each block's im2col rows
+//    (kernel position major, then channel) are gathered into a per-thread scratch buffer that
+//    stays in cache, and the GEMM kernels run on it. Small problems gather all rows once and let
+//    the GEMM split the output channels across threads instead.
+//  - "depthwise": groups == cin == cout: dedicated kernels (dwconv_kernels.h).
+//  - "transpose": ConvTranspose as a GEMM from input pixels to (kernel position, output channel)
+//    columns, gathered into output pixels (col2im) in bands of output rows, then the output stage.
+#include "qint8/conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "qint8/cpu.h"
+#include "qint8/gemm.h"
+#include "qint8/requant.h"
+#include "qint8/threadpool.h"
+#include "aligned.h"
+#include "dispatch.h"
+#include "dwconv_kernels.h"
+
+namespace qint8 {
+
+const DwKernelTable& dwKernels(Isa isa) {
+  static const IsaTables<DwKernelTable> tables = {
+      dwKernelsRef(),
+#if defined(QINT8_HAVE_AVX2)
+      dwKernelsAvx2(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_AVX512VNNI)
+      dwKernelsAvx512(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+  };
+  return selectTable(isa, tables, "depthwise conv");
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& m) { throw std::invalid_argument(m); }
+
+thread_local Scratch tIm2col;
+thread_local Scratch tCols;
+thread_local Scratch tAcc;
+
+enum class Algo { kGemm, kIm2col, kDepthwise, kTranspose };
+
+size_t elemBytes(DType t) { return (t == DType::kU8 || t == DType::kS8) ? 1 : 4; }
+
+}  // namespace
+
+void validateConv2dConfig(const Conv2dConfig& c) {
+  auto pos = [](int v, const char* name) {
+    if (v <= 0) bad(std::string(name) + " must be >= 1, got " + std::to_string(v));
+  };
+  pos(c.cin, "cin");
+  pos(c.cout, "cout");
+  pos(c.kh, "kernel height");
+  pos(c.kw, "kernel width");
+  pos(c.groups, "groups");
+  pos(c.strideH, "stride");
+  pos(c.strideW, "stride");
+  pos(c.dilationH, "dilation");
+  pos(c.dilationW, "dilation");
+  if (c.cin % c.groups || c.cout % c.groups)
+    bad("cin (" + std::to_string(c.cin) + ") and cout (" + std::to_string(c.cout) + ") must be divisible by groups (" +
+        std::to_string(c.groups) + ")");
+  if (c.padTop < 0 || c.padLeft < 0 || c.padBottom < 0 || c.padRight < 0) bad("pads must be >= 0");
+  if (c.outputPaddingH < 0 || c.outputPaddingW < 0) bad("output padding must be >= 0");
+  if (!c.transposed && (c.outputPaddingH || c.outputPaddingW)) bad("output padding applies to ConvTranspose only");
+  if (c.transposed && (c.outputPaddingH >= std::max(c.strideH, c.dilationH) || c.outputPaddingW >= std::max(c.strideW, c.dilationW)))
+    bad("output padding must be smaller than the stride or the dilation");
+  if (!c.weight) bad("weight is required");
+  if (c.inputType != DType::kU8 && c.inputType != DType::kS8) bad("input dtype must be uint8 or int8");
+  const int64_t ksize = static_cast<int64_t>(c.kh) * c.kw * (c.cin / c.groups);
+  if (ksize > (1 << 24)) bad("kernel too large");
+}
+
+ConvGeometry convGeometry(const Conv2dConfig& c, int n, int h, int w) {
+  if (n <= 0 || h <= 0 || w <= 0) bad("input dimensions must be >= 1");
+  ConvGeometry g;
+  g.n = n;
+  g.h = h;
+  g.w = w;
+  const int ekh = (c.kh - 1) * c.dilationH + 1, ekw = (c.kw - 1) * c.dilationW + 1;  // effective kernel
+  int pt = c.padTop, pl = c.padLeft, pb = c.padBottom, pr = c.padRight;
+  if (!c.transposed) {
+    if (c.autoPad == AutoPad::kValid) pt = pl = pb = pr = 0;
+    if (c.autoPad == AutoPad::kSameUpper || c.autoPad == AutoPad::kSameLower) {
+      const int ohs = (h + c.strideH - 1) / c.strideH, ows = (w + c.strideW - 1) / c.strideW;
+      const int th = std::max(0, (ohs - 1) * c.strideH + ekh - h), tw = std::max(0, (ows - 1) * c.strideW + ekw - w);
+      const bool upper = c.autoPad == AutoPad::kSameUpper;
+      pt = upper ? th / 2 : th - th / 2;
+      pb = th - pt;
+      pl = upper ? tw / 2 : tw - tw / 2;
+      pr = tw - pl;
+    }
+    const int64_t oh = (static_cast<int64_t>(h) + pt + pb - ekh) / c.strideH + 1;
+    const int64_t ow = (static_cast<int64_t>(w) + pl + pr - ekw) / c.strideW + 1;
+    if (static_cast<int64_t>(h) + pt + pb < ekh || static_cast<int64_t>(w) + pl + pr < ekw || oh <= 0 || ow <= 0)
+      bad("the kernel (" + std::to_string(ekh) + "x" + std::to_string(ekw) + " with dilation) does not fit the padded " +
+          std::to_string(h) + "x" + std::to_string(w) + " input");
+    g.oh = static_cast<int>(oh);
+    g.ow = static_cast<int>(ow);
+  } else {
+    // ONNX ConvTranspose: out = stride * (in - 1) + output_padding + ((k - 1) * dilation + 1) - pads.
+    if (c.autoPad == AutoPad::kValid) pt = pl = pb = pr = 0;
+    if (c.autoPad == AutoPad::kSameUpper || c.autoPad == AutoPad::kSameLower) {
+      const int64_t ohs = static_cast<int64_t>(h) * c.strideH, ows = static_cast<int64_t>(w) * c.strideW;
+      const int64_t th = std::max<int64_t>(0, static_cast<int64_t>(c.strideH) * (h - 1) + c.outputPaddingH + ekh - ohs);
+      const int64_t tw = std::max<int64_t>(0, static_cast<int64_t>(c.strideW) * (w - 1) + c.outputPaddingW + ekw - ows);
+      const bool upper = c.autoPad == AutoPad::kSameUpper;
+      pt = static_cast<int>(upper ? th / 2 : th - th / 2);
+      pb = static_cast<int>(th - pt);
+      pl = static_cast<int>(upper ? tw / 2 : tw - tw / 2);
+      pr = static_cast<int>(tw - pl);
+    }
+    const int64_t oh = static_cast<int64_t>(c.strideH) * (h - 1) + c.outputPaddingH + ekh - pt - pb;
+    const int64_t ow = static_cast<int64_t>(c.strideW) * (w - 1) + c.outputPaddingW + ekw - pl - pr;
+    if (oh <= 0 || ow <= 0) bad("the pads leave an empty ConvTranspose output");
+    g.oh = static_cast<int>(oh);
+    g.ow = static_cast<int>(ow);
+  }
+  if (static_cast<int64_t>(g.oh) * g.ow * n > (INT64_C(1) << 40)) bad("output too large");
+  g.padTop = pt;
+  g.padLeft = pl;
+  return g;
+}
+
+struct Conv2d::Impl {
+  Algo algo = Algo::kIm2col;
+  int kp = 1;  // kernel positions
+  int cinG = 0, coutG = 0;
+  int32_t zxU8 = 0;  // input zero point in the u8 domain (int8 activations are flipped)
+  // kGemm / kIm2col: one GEMM layer per group ([coutG] x [kp * cinG], kernel position major).
+  // kTranspose: one per group ([kp * coutG] x [cinG], int32 output).
+  std::vector<std::unique_ptr<Linear>> gemms;
+  // kDepthwise
+  const DwKernelTable* dw = nullptr;
+  std::unique_ptr<uint8_t, void (*)(void*)> dwBuf{nullptr, alignedFree};
+  std::vector<int32_t> bias32;       // kDepthwise: -zx * sum(w) + biasQ; kTranspose: biasQ
+  std::vector<float> scale, biasF;   // per channel
+  int32_t lo = 0, hi = 0;
+};
+
+Conv2d::~Conv2d() = default;
+
+const char* Conv2d::algorithm() const {
+  switch (impl_->algo) {
+    case Algo::kGemm: return "gemm";
+    case Algo::kIm2col: return "im2col";
+    case Algo::kDepthwise: return "depthwise";
+    case Algo::kTranspose: return "transpose";
+  }
+  return "?";
+}
+
+size_t Conv2d::packedBytes() const {
+  size_t b = 0;
+  for (auto& l : impl_->gemms) b += l->packedBytes();
+  if (impl_->algo == Algo::kDepthwise) b += impl_->dw->packedBytes(cfg_.kh, cfg_.kw, cfg_.cout);
+  return b;
+}
+
+std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
+  validateConv2dConfig(c);
+  std::unique_ptr<Conv2d> conv(new Conv2d());
+  conv->cfg_ = c;
+  conv->impl_.reset(new Impl());
+  Impl& im = *conv->impl_;
+  im.kp = c.kh * c.kw;
+  im.cinG = c.cin / c.groups;
+  im.coutG = c.cout / c.groups;
+  im.zxU8 = c.inputType == DType::kS8 ? c.input.zeroPoint + 128 : c.input.zeroPoint;
+  const int kp = im.kp, cinG = im.cinG, coutG = im.coutG;
+
+  // The common part of a group's GEMM configuration (per-tensor weight qparams; the callers
+  // point per-channel arrays at the group's slice).
+  auto groupConfig = [&](int n, int k, const int8_t* w) {
+    LinearConfig l;
+    l.isa = c.isa;
+    l.n = n;
+    l.k = k;
+    l.weight = w;
+    l.inputType = c.inputType;
+    l.input = c.input;
+    l.weightScale = c.weightScale;
+    l.weightScaleCount = 1;
+    if (c.weightZeroPoint && c.weightZeroPointCount == 1) {
+      l.weightZeroPoint = c.weightZeroPoint;
+      l.weightZeroPointCount = 1;
+    }
+    return l;
+  };
+
+  if (c.weightScaleCount != 1 && c.weightScaleCount != c.cout)
+    bad("weightScale must have 1 or cout (" + std::to_string(c.cout) + ") entries, got " + std::to_string(c.weightScaleCount));
+  if (c.weightZeroPoint && c.weightZeroPointCount != 1 && c.weightZeroPointCount != c.cout)
+    bad("weightZeroPoint must have 1 or cout entries");
+
+  const bool depthwise = !c.transposed && c.groups == c.cin && c.cout == c.cin && c.groups > 1;
+  bool asym = false;
+  if (c.weightZeroPoint)
+    for (int j = 0; j < c.weightZeroPointCount; ++j) asym |= c.weightZeroPoint[j] != 0;
+
+  if (c.transposed) {
+    im.algo = Algo::kTranspose;
+    // Group g's GEMM: columns (kernel position t, output channel cg) -> row t * coutG + cg,
+    // weights W[g*cinG + ci][cg][ky][kx] (ONNX ConvTranspose layout [cin][cout/groups][kh][kw]).
+    std::vector<int8_t> wg(static_cast<size_t>(kp) * coutG * cinG);
+    const float one = 1.0f;  // the GEMM produces raw int32 sums; scales apply after the gather
+    for (int grp = 0; grp < c.groups; ++grp) {
+      for (int t = 0; t < kp; ++t)
+        for (int cg = 0; cg < coutG; ++cg)
+          for (int ci = 0; ci < cinG; ++ci)
+            wg[(static_cast<size_t>(t) * coutG + cg) * cinG + ci] =
+                c.weight[((static_cast<size_t>(grp) * cinG + ci) * coutG + cg) * kp + t];
+      LinearConfig l = groupConfig(kp * coutG, cinG, wg.data());
+      l.weightScale = &one;
+      std::vector<int32_t> zcol;
+      if (asym) {
+        zcol.resize(static_cast<size_t>(kp) * coutG);
+        for (int t = 0; t < kp; ++t)
+          for (int cg = 0; cg < coutG; ++cg) {
+            const int co = grp * coutG + cg;
+            zcol[static_cast<size_t>(t) * coutG + cg] = c.weightZeroPoint[c.weightZeroPointCount == 1 ? 0 : co];
+          }
+        l.weightZeroPoint = zcol.data();
+        l.weightZeroPointCount = static_cast<int>(zcol.size());
+      } else {
+        l.weightZeroPoint = nullptr;
+        l.weightZeroPointCount = 0;
+      }
+      l.outputType = DType::kS32;
+      im.gemms.push_back(Linear::create(l));
+    }
+  } else if (depthwise && !asym) {
+    im.algo = Algo::kDepthwise;
+    // The SIMD kernels keep one transformed row per kernel row (at most 64).
+    im.dw = c.kh <= 64 ? &dwKernels(c.isa) : dwKernelsRef();
+    const size_t pb = im.dw->packedBytes(c.kh, c.kw, c.cout);
+    im.dwBuf.reset(static_cast<uint8_t*>(alignedAlloc(pb)));
+    im.dw->pack(c.weight, c.kh, c.kw, c.cout, im.dwBuf.get());
+  } else {
+    const bool oneByOne = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 && c.autoPad != AutoPad::kSameLower &&
+                          c.autoPad != AutoPad::kSameUpper && c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 &&
+                          c.padRight == 0;
+    im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
+    // Group g's GEMM weights: [coutG][kp * cinG], kernel position major (the im2col row order).
+    std::vector<int8_t> wg(static_cast<size_t>(coutG) * kp * cinG);
+    for (int grp = 0; grp < c.groups; ++grp) {
+      for (int cg = 0; cg < coutG; ++cg)
+        for (int t = 0; t < kp; ++t)
+          for (int ci = 0; ci < cinG; ++ci)
+            wg[(static_cast<size_t>(cg) * kp + t) * cinG + ci] =
+                c.weight[((static_cast<size_t>(grp) * coutG + cg) * cinG + ci) * kp + t];
+      LinearConfig l = groupConfig(coutG, kp * cinG, wg.data());
+      if (c.weightScaleCount != 1) {
+        l.weightScale = c.weightScale + grp * coutG;
+        l.weightScaleCount = coutG;
+      }
+      if (c.weightZeroPoint && c.weightZeroPointCount != 1) {
+        l.weightZeroPoint = c.weightZeroPoint + grp * coutG;
+        l.weightZeroPointCount = coutG;
+      }
+      if (c.bias) l.bias = c.bias + grp * coutG;
+      if (c.biasQ) l.biasQ = c.biasQ + grp * coutG;
+      l.outputType = c.outputType;
+      l.output = c.output;
+      l.relu = c.relu;
+      l.hasClip = c.hasClip;
+      l.clipMin = c.clipMin;
+      l.clipMax = c.clipMax;
+      im.gemms.push_back(Linear::create(l));
+    }
+    return conv;
+  }
+
+  // Depthwise and transpose apply the output stage themselves: per-channel arrays.
+  const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+  if (requant) {
+    if (!(std::isfinite(c.output.scale) && c.output.scale > 0)) bad("output.scale must be a finite number > 0");
+    if (c.output.zeroPoint < qmin(c.outputType) || c.output.zeroPoint > qmax(c.outputType))
+      bad("output.zeroPoint is outside the output type's range");
+    if (c.hasClip && !(c.clipMin <= c.clipMax)) bad("clip min must be <= clip max");
+    fusedClampBounds(c.outputType, c.output, c.relu, c.hasClip, c.clipMin, c.clipMax, &im.lo, &im.hi);
+  } else if (c.relu || c.hasClip) {
+    bad("relu/clip fuse into a requantized (uint8/int8) output only");
+  }
+  if (!(std::isfinite(c.input.scale) && c.input.scale > 0)) bad("input.scale must be a finite number > 0");
+  if (c.input.zeroPoint < qmin(c.inputType) || c.input.zeroPoint > qmax(c.inputType))
+    bad("input.zeroPoint is outside the input type's range");
+  if (c.bias && c.biasQ) bad("give either a real bias or a quantized bias, not both");
+  im.bias32.assign(c.cout, 0);
+  im.scale.assign(c.cout, 1.0f);
+  for (int j = 0; j < c.cout; ++j) {
+    const float sw = c.weightScale[c.weightScaleCount == 1 ? 0 : j];
+    if (!(std::isfinite(sw) && sw > 0)) bad("weightScale[" + std::to_string(j) + "] must be a finite number > 0");
+    const float sxw = c.input.scale * sw;
+    im.scale[j] = requant ? sxw / c.output.scale : sxw;
+    int32_t bq = 0;
+    if (c.biasQ) bq = c.biasQ[j];
+    else if (c.bias && requant) bq = quantizeBias(c.bias[j], c.input.scale, sw);
+    im.bias32[j] = bq;
+  }
+  if (c.bias && c.outputType == DType::kF32) im.biasF.assign(c.bias, c.bias + c.cout);
+  if (im.algo == Algo::kDepthwise) {
+    // Fold the input zero point: acc = sum(x * w) - zx * sum(w) + biasQ.
+    for (int j = 0; j < c.cout; ++j) {
+      int64_t s = 0;
+      for (int t = 0; t < kp; ++t) s += c.weight[static_cast<size_t>(j) * kp + t];
+      im.bias32[j] = static_cast<int32_t>(im.bias32[j] - static_cast<int64_t>(im.zxU8) * s);
+    }
+  }
+  return conv;
+}
+
+namespace {
+
+// Copies n bytes in 16-byte pieces (inlined; memcpy calls cost more than the copy for the
+// 16-256 byte runs of an im2col row).
+inline void copyRun(uint8_t* d, const uint8_t* s, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) std::memcpy(d + i, s + i, 16);
+  for (; i < n; ++i) d[i] = s[i];
+}
+
+// Gathers im2col rows [m0, m0 + rows) of group `grp` into dst (rows x kp*cinG, u8; int8
+// activations flipped to u8), padding with the input zero point. With no dilation along x and
+// one group, a kernel row's taps are one contiguous run of kw * cin bytes.
+void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG, int32_t zxU8, const uint8_t* x,
+                int64_t m0, int rows, uint8_t* dst) {
+  const int kp = c.kh * c.kw;
+  const size_t rowLen = static_cast<size_t>(kp) * cinG;
+  const bool flip = c.inputType == DType::kS8;
+  const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+  for (int r = 0; r < rows; ++r) {
+    const int64_t m = m0 + r;
+    const int b = static_cast<int>(m / perImage);
+    const int rem = static_cast<int>(m % perImage);
+    const int oy = rem / g.ow, ox = rem % g.ow;
+    uint8_t* d = dst + r * rowLen;
+    const int ix0 = ox * c.strideW - g.padLeft;
+    const bool rowRun = !flip && c.groups == 1 && c.dilationW == 1 && ix0 >= 0 && ix0 + c.kw <= g.w;
+    for (int ky = 0; ky < c.kh; ++ky) {
+      const int iy = oy * c.strideH - g.padTop + ky * c.dilationH;
+      if (rowRun && iy >= 0 && iy < g.h) {
+        const size_t len = static_cast<size_t>(c.kw) * cinG;
+        copyRun(d, x + ((static_cast<size_t>(b) * g.h + iy) * g.w + ix0) * c.cin, len);
+        d += len;
+        continue;
+      }
+      for (int kx = 0; kx < c.kw; ++kx, d += cinG) {
+        const int ix = ox * c.strideW - g.padLeft + kx * c.dilationW;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+          std::memset(d, zxU8, static_cast<size_t>(cinG));
+          continue;
+        }
+        const uint8_t* s = x + ((static_cast<size_t>(b) * g.h + iy) * g.w + ix) * c.cin + static_cast<size_t>(grp) * cinG;
+        if (flip)
+          for (int ci = 0; ci < cinG; ++ci) d[ci] = s[ci] ^ 0x80;
+        else
+          copyRun(d, s, static_cast<size_t>(cinG));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) const {
+  const Conv2dConfig& c = cfg_;
+  const Impl& im = *impl_;
+  const ConvGeometry g = geometry(n, h, w);
+  const uint8_t* x = static_cast<const uint8_t*>(xIn);
+  const int64_t M = static_cast<int64_t>(n) * g.oh * g.ow;
+  const size_t ob = elemBytes(c.outputType);
+  ThreadPool& pool = ThreadPool::global();
+  int threads = pool.numThreads();
+  if (maxThreads > 0) threads = std::min(threads, maxThreads);
+
+  switch (im.algo) {
+    case Algo::kGemm: {
+      for (int grp = 0; grp < c.groups; ++grp) {
+        const Linear& l = *im.gemms[grp];
+        gemm(l.packed(), x + static_cast<size_t>(grp) * im.cinG, c.cin, c.inputType == DType::kS8, static_cast<int>(M),
+             static_cast<uint8_t*>(y) + static_cast<size_t>(grp) * im.coutG * ob, c.cout, l.epilogue(), maxThreads);
+      }
+      return;
+    }
+    case Algo::kIm2col: {
+      const size_t rowLen = static_cast<size_t>(im.kp) * im.cinG;
+      // Small problems: gather everything once, then split the output channels across threads.
+      if (M * static_cast<int64_t>(rowLen) <= (1 << 20) || M < 64 * threads) {
+        uint8_t* a = static_cast<uint8_t*>(tIm2col.get(static_cast<size_t>(M) * rowLen));
+        for (int grp = 0; grp < c.groups; ++grp) {
+          const int64_t chunk = std::max<int64_t>(1, (M + 4 * threads - 1) / (4 * threads));
+          const int tasks = static_cast<int>((M + chunk - 1) / chunk);
+          pool.parallelFor(
+              tasks,
+              [&](int t, int) {
+                const int64_t m0 = t * chunk;
+                im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, static_cast<int>(std::min(chunk, M - m0)), a + m0 * rowLen);
+              },
+              threads);
+          const Linear& l = *im.gemms[grp];
+          gemm(l.packed(), a, rowLen, false, static_cast<int>(M),
+               static_cast<uint8_t*>(y) + static_cast<size_t>(grp) * im.coutG * ob, c.cout, l.epilogue(), maxThreads);
+        }
+        return;
+      }
+      // Blocks of output pixels: each task gathers its rows into its own scratch and runs every
+      // output channel on them, so the gathered block is used while it is in cache.
+      const int64_t block = std::max<int64_t>(8, std::min<int64_t>(192, (64 * 1024) / static_cast<int64_t>(rowLen) / 8 * 8));
+      const int64_t blocks = (M + block - 1) / block;
+      pool.parallelFor(
+          static_cast<int>(blocks * c.groups),
+          [&](int t, int) {
+            const int grp = static_cast<int>(t % c.groups);
+            const int64_t m0 = (t / c.groups) * block;
+            const int rows = static_cast<int>(std::min(block, M - m0));
+            uint8_t* a = static_cast<uint8_t*>(tIm2col.get(static_cast<size_t>(block) * rowLen));
+            im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, rows, a);
+            const Linear& l = *im.gemms[grp];
+            gemm(l.packed(), a, rowLen, false, rows,
+                 static_cast<uint8_t*>(y) + (static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * im.coutG) * ob,
+                 c.cout, l.epilogue(), 1);
+          },
+          threads);
+      return;
+    }
+    case Algo::kDepthwise: {
+      const bool flip = c.inputType == DType::kS8;
+      const size_t imgIn = static_cast<size_t>(h) * w * c.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * c.cout;
+      const uint8_t* xs = x;
+      if (flip) {
+        uint8_t* fx = static_cast<uint8_t*>(tIm2col.get(imgIn * n));
+        for (size_t i = 0; i < imgIn * n; ++i) fx[i] = x[i] ^ 0x80;
+        xs = fx;
+      }
+      DwConvArgs base{};
+      base.h = h;
+      base.w = w;
+      base.c = c.cin;
+      base.kh = c.kh;
+      base.kw = c.kw;
+      base.sh = c.strideH;
+      base.sw = c.strideW;
+      base.dh = c.dilationH;
+      base.dw = c.dilationW;
+      base.padT = g.padTop;
+      base.padL = g.padLeft;
+      base.oh = g.oh;
+      base.ow = g.ow;
+      base.zx = im.zxU8;
+      base.weights = im.dwBuf.get();
+      base.ep.kind = static_cast<GemmOut>(c.outputType);
+      base.ep.bias32 = im.bias32.data();
+      base.ep.scale = im.scale.data();
+      base.ep.biasF = im.biasF.empty() ? nullptr : im.biasF.data();
+      base.ep.zeroPoint = c.output.zeroPoint;
+      base.ep.lo = im.lo;
+      base.ep.hi = im.hi;
+      // Tasks: bands of output rows of each image.
+      const int band = std::max(1, std::min(g.oh, (g.oh * n + 4 * threads - 1) / (4 * threads)));
+      const int bandsPerImage = (g.oh + band - 1) / band;
+      pool.parallelFor(
+          n * bandsPerImage,
+          [&](int t, int) {
+            DwConvArgs a = base;
+            const int b = t / bandsPerImage;
+            a.x = xs + b * imgIn;
+            a.y = static_cast<uint8_t*>(y) + b * imgOut * ob;
+            a.oyBegin = (t % bandsPerImage) * band;
+            a.oyEnd = std::min(g.oh, a.oyBegin + band);
+            const size_t sb = im.dw->scratchBytes(a);
+            a.scratch = sb ? tCols.get(sb) : nullptr;
+            im.dw->run(a);
+          },
+          threads);
+      return;
+    }
+    case Algo::kTranspose: {
+      // Bands of output rows; each band runs the GEMM on the input rows that reach it.
+      const int kp = im.kp, coutG = im.coutG, cinG = im.cinG;
+      const size_t colW = static_cast<size_t>(kp) * coutG;  // GEMM output columns per group
+      const int ekh = (c.kh - 1) * c.dilationH + 1;
+      const int band = std::max(1, std::min(g.oh, 4 * c.strideH));
+      const int bandsPerImage = (g.oh + band - 1) / band;
+      const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+      pool.parallelFor(
+          n * bandsPerImage * c.groups,
+          [&](int t, int) {
+            const int grp = t % c.groups;
+            const int bi = (t / c.groups) % bandsPerImage;
+            const int b = t / c.groups / bandsPerImage;
+            const int oy0 = bi * band, oy1 = std::min(g.oh, oy0 + band);
+            // Input rows iy with oy = iy*s - pad + ky*d in [oy0, oy1) for some ky.
+            int iy0 = (oy0 + g.padTop - (ekh - 1) + c.strideH - 1);
+            iy0 = iy0 >= 0 ? iy0 / c.strideH : -((-iy0) / c.strideH);
+            iy0 = std::max(0, iy0);
+            const int iy1 = std::min(h, (oy1 - 1 + g.padTop) / c.strideH + 1);
+            const int rowsIn = std::max(0, iy1 - iy0) * w;
+            int32_t* cols = static_cast<int32_t*>(tCols.get(std::max<size_t>(1, static_cast<size_t>(rowsIn) * colW * 4)));
+            const Linear& l = *im.gemms[grp];
+            const uint8_t* xb = x + (static_cast<size_t>(b) * h + iy0) * w * c.cin + static_cast<size_t>(grp) * cinG;
+            if (rowsIn > 0) gemm(l.packed(), xb, c.cin, c.inputType == DType::kS8, rowsIn, cols, colW, l.epilogue(), 1);
+            for (int oy = oy0; oy < oy1; ++oy)
+              for (int ox = 0; ox < g.ow; ++ox) {
+                int32_t* acc = static_cast<int32_t*>(tAcc.get(static_cast<size_t>(coutG) * 4));
+                for (int cg = 0; cg < coutG; ++cg) acc[cg] = im.bias32[grp * coutG + cg];
+                for (int ky = 0; ky < c.kh; ++ky) {
+                  const int ty = oy + g.padTop - ky * c.dilationH;
+                  if (ty < 0 || ty % c.strideH) continue;
+                  const int iy = ty / c.strideH;
+                  if (iy < iy0 || iy >= iy1) continue;
+                  for (int kx = 0; kx < c.kw; ++kx) {
+                    const int tx = ox + g.padLeft - kx * c.dilationW;
+                    if (tx < 0 || tx % c.strideW) continue;
+                    const int ix = tx / c.strideW;
+                    if (ix >= w) continue;
+                    const int32_t* col = cols + (static_cast<size_t>(iy - iy0) * w + ix) * colW + static_cast<size_t>(ky * c.kw + kx) * coutG;
+                    for (int cg = 0; cg < coutG; ++cg) acc[cg] += col[cg];
+                  }
+                }
+                const size_t base = ((static_cast<size_t>(b) * g.oh + oy) * g.ow + ox) * c.cout + static_cast<size_t>(grp) * coutG;
+                for (int cg = 0; cg < coutG; ++cg) {
+                  const int co = grp * coutG + cg;
+                  switch (c.outputType) {
+                    case DType::kU8:
+                      static_cast<uint8_t*>(y)[base + cg] = static_cast<uint8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
+                      break;
+                    case DType::kS8:
+                      static_cast<int8_t*>(y)[base + cg] = static_cast<int8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
+                      break;
+                    case DType::kF32:
+                      static_cast<float*>(y)[base + cg] = dequantizeAcc(acc[cg], im.scale[co], im.biasF.empty() ? 0.0f : im.biasF[co]);
+                      break;
+                    case DType::kS32:
+                      static_cast<int32_t*>(y)[base + cg] = acc[cg];
+                      break;
+                  }
+                }
+                (void)requant;
+              }
+          },
+          threads);
+      return;
+    }
+  }
+}
+
+}  // namespace qint8

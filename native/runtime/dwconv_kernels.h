@@ -1,0 +1,40 @@
+// qint8 — internal interface of the depthwise convolution kernels (groups == channels, one filter
+// per channel). Included by ISA translation units: PODs and declarations only.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "qint8/common.h"
+#include "qint8/gemm.h"
+
+namespace qint8 {
+
+struct DwConvArgs {
+  const uint8_t* x;  // one image, NHWC u8 (int8 activations are flipped by the driver)
+  int h, w, c;
+  int kh, kw, sh, sw, dh, dw, padT, padL, oh, ow;
+  int zx;                 // input zero point (u8 domain): the value of padding
+  const void* weights;    // packed by pack()
+  GemmEpilogue ep;        // per-channel arrays (bias32 includes -zx * sum(w)); weightZeroPoint unused
+  uint8_t* y;             // one image, NHWC, element size by ep.kind
+  int oyBegin, oyEnd;     // output rows to produce
+  void* scratch;          // scratchBytes() bytes, 64-byte aligned
+};
+
+struct DwKernelTable {
+  Isa isa;
+  size_t (*packedBytes)(int kh, int kw, int c);
+  // Packs w ([c][kh][kw] int8, ONNX depthwise weights) into the kernel's layout. The epilogue's
+  // per-channel arrays stay in natural channel order; a kernel that permutes channels internally
+  // permutes them itself.
+  void (*pack)(const int8_t* w, int kh, int kw, int c, void* dst);
+  size_t (*scratchBytes)(const DwConvArgs& a);
+  void (*run)(const DwConvArgs& a);
+};
+
+const DwKernelTable* dwKernelsRef();
+const DwKernelTable* dwKernelsAvx2();
+const DwKernelTable* dwKernelsAvx512();
+const DwKernelTable& dwKernels(Isa isa);
+
+}  // namespace qint8

@@ -1,0 +1,342 @@
+// Convolution and ConvTranspose: every ISA (and thread count) bit-exact with the reference
+// (conv2dReference, straight from the definition).
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "qint8/conv.h"
+#include "qint8/cpu.h"
+#include "qint8/threadpool.h"
+
+using namespace qint8;
+
+namespace {
+
+struct ConvCase {
+  bool transposed;
+  int n, h, w, cin, cout, kh, kw, groups, sh, sw, dh, dw, pt, pl, pb, pr;
+  AutoPad autoPad;
+  int oph, opw;
+  DType in, out;
+  bool perChannel, bias, asym, relu, clip;
+};
+
+std::string describe(const ConvCase& c) {
+  char b[400];
+  std::snprintf(b, sizeof b,
+                "%s n=%d h=%d w=%d cin=%d cout=%d k=%dx%d g=%d s=%d,%d d=%d,%d pad=%d,%d,%d,%d auto=%d op=%d,%d in=%s out=%s pc=%d bias=%d asym=%d relu=%d clip=%d",
+                c.transposed ? "ConvT" : "Conv", c.n, c.h, c.w, c.cin, c.cout, c.kh, c.kw, c.groups, c.sh, c.sw, c.dh, c.dw,
+                c.pt, c.pl, c.pb, c.pr, static_cast<int>(c.autoPad), c.oph, c.opw, dtypeName(c.in), dtypeName(c.out),
+                c.perChannel, c.bias, c.asym, c.relu, c.clip);
+  return b;
+}
+
+void runConvCase(const ConvCase& cc, uint64_t seed) {
+  qt::Rng rng(seed);
+  Conv2dConfig c;
+  c.transposed = cc.transposed;
+  c.cin = cc.cin;
+  c.cout = cc.cout;
+  c.kh = cc.kh;
+  c.kw = cc.kw;
+  c.groups = cc.groups;
+  c.strideH = cc.sh;
+  c.strideW = cc.sw;
+  c.dilationH = cc.dh;
+  c.dilationW = cc.dw;
+  c.padTop = cc.pt;
+  c.padLeft = cc.pl;
+  c.padBottom = cc.pb;
+  c.padRight = cc.pr;
+  c.autoPad = cc.autoPad;
+  c.outputPaddingH = cc.oph;
+  c.outputPaddingW = cc.opw;
+  const size_t wsize = static_cast<size_t>(cc.cout) * (cc.cin / cc.groups) * cc.kh * cc.kw;
+  std::vector<int8_t> w(wsize);
+  for (auto& v : w) v = static_cast<int8_t>(rng.next());
+  std::vector<float> ws(cc.perChannel ? cc.cout : 1);
+  for (auto& v : ws) v = rng.uniformf(0.002f, 0.02f);
+  std::vector<int32_t> wz(cc.cout);
+  for (auto& v : wz) v = rng.uniform(-20, 20);
+  std::vector<float> bias(cc.cout);
+  for (auto& v : bias) v = rng.uniformf(-3, 3);
+  c.weight = w.data();
+  c.weightScale = ws.data();
+  c.weightScaleCount = static_cast<int>(ws.size());
+  if (cc.asym) {
+    c.weightZeroPoint = wz.data();
+    c.weightZeroPointCount = cc.cout;
+  }
+  if (cc.bias) c.bias = bias.data();
+  c.inputType = cc.in;
+  c.input.scale = rng.uniformf(0.01f, 0.05f);
+  c.input.zeroPoint = cc.in == DType::kU8 ? rng.uniform(0, 255) : rng.uniform(-128, 127);
+  c.outputType = cc.out;
+  if (cc.out == DType::kU8 || cc.out == DType::kS8) {
+    c.output.scale = rng.uniformf(0.05f, 0.3f);
+    c.output.zeroPoint = cc.out == DType::kU8 ? rng.uniform(0, 255) : rng.uniform(-128, 127);
+    c.relu = cc.relu;
+    c.hasClip = cc.clip;
+    c.clipMin = -1.0f;
+    c.clipMax = 6.0f;
+  }
+  std::vector<uint8_t> x(static_cast<size_t>(cc.n) * cc.h * cc.w * cc.cin);
+  for (auto& v : x) v = static_cast<uint8_t>(rng.next());
+
+  c.isa = Isa::kScalar;
+  ConvGeometry g;
+  try {
+    g = convGeometry(c, cc.n, cc.h, cc.w);
+  } catch (const std::invalid_argument& e) {
+    qt::fail(__FILE__, __LINE__, describe(cc) + ": " + e.what());
+    return;
+  }
+  const size_t ob = (cc.out == DType::kU8 || cc.out == DType::kS8) ? 1 : 4;
+  const size_t ysize = static_cast<size_t>(cc.n) * g.oh * g.ow * cc.cout * ob;
+  std::vector<uint8_t> want(ysize, 0xAB);
+  conv2dReference(c, x.data(), cc.n, cc.h, cc.w, want.data());
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (!isaSupported(isa)) continue;
+    c.isa = isa;
+    auto conv = Conv2d::create(c);
+    for (int threads : {1, 2}) {
+      std::vector<uint8_t> got(ysize, 0xCD);
+      conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
+      if (got != want) {
+        size_t at = 0;
+        while (got[at] == want[at]) ++at;
+        qt::fail(__FILE__, __LINE__, describe(cc) + " isa=" + isaName(isa) + " algo=" + conv->algorithm() +
+                                         " threads=" + std::to_string(threads) + " first mismatch at byte " +
+                                         std::to_string(at) + " of " + std::to_string(ysize));
+        return;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(conv_reference_small_case_by_hand) {
+  // 1 image 3x3x1, 2x2 kernel of ones, stride 1, no pad, zero points 0, scales 1, s32 output.
+  Conv2dConfig c;
+  c.cin = c.cout = 1;
+  c.kh = c.kw = 2;
+  std::vector<int8_t> w = {1, 1, 1, 1};
+  float one = 1.0f;
+  c.weight = w.data();
+  c.weightScale = &one;
+  c.weightScaleCount = 1;
+  c.outputType = DType::kS32;
+  std::vector<uint8_t> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<int32_t> y(4);
+  conv2dReference(c, x.data(), 1, 3, 3, y.data());
+  CHECK(y[0] == 12 && y[1] == 16 && y[2] == 24 && y[3] == 28);
+}
+
+TEST(conv_every_isa_matches_reference_random) {
+  qt::Rng r(2024);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  for (int it = 0; it < 90; ++it) {
+    ConvCase cc{};
+    cc.transposed = false;
+    cc.n = r.uniform(1, 2);
+    cc.h = r.uniform(1, 13);
+    cc.w = r.uniform(1, 13);
+    const int kind = it % 6;  // 0: generic, 1: grouped, 2: depthwise, 3: depthwise multiplier, 4: 1x1, 5: big channels
+    cc.kh = kind == 4 ? 1 : r.uniform(1, 5);
+    cc.kw = kind == 4 ? 1 : r.uniform(1, 5);
+    cc.groups = 1;
+    cc.cin = r.uniform(1, 20);
+    cc.cout = r.uniform(1, 70);
+    if (kind == 1) {
+      cc.groups = r.uniform(2, 4);
+      cc.cin = cc.groups * r.uniform(1, 6);
+      cc.cout = cc.groups * r.uniform(1, 9);
+    } else if (kind == 2) {
+      cc.cin = cc.cout = cc.groups = r.uniform(2, 80);
+    } else if (kind == 3) {
+      cc.cin = cc.groups = r.uniform(2, 9);
+      cc.cout = cc.cin * 2;
+    } else if (kind == 5) {
+      cc.cin = r.uniform(30, 140);
+      cc.cout = r.uniform(40, 140);
+    }
+    cc.sh = kind == 4 ? 1 : r.uniform(1, 3);
+    cc.sw = kind == 4 ? 1 : r.uniform(1, 3);
+    cc.dh = r.uniform(1, 2);
+    cc.dw = r.uniform(1, 2);
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.autoPad = it % 11 == 0 ? AutoPad::kSameUpper : it % 13 == 0 ? AutoPad::kSameLower : AutoPad::kNotSet;
+    if (kind != 4) {
+      cc.pt = r.uniform(0, ekh);  // up to the whole kernel: more than the half width
+      cc.pb = r.uniform(0, ekh);
+      cc.pl = r.uniform(0, ekw);
+      cc.pr = r.uniform(0, ekw);
+    }
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    cc.in = it % 5 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[it % 4];
+    cc.perChannel = it % 2 == 0;
+    cc.bias = it % 3 != 0;
+    cc.asym = it % 9 == 4;
+    cc.relu = it % 7 == 3;
+    cc.clip = it % 10 == 6;
+    if (cc.out == DType::kS32 && cc.bias) cc.bias = false;  // s32 adds no real bias
+    runConvCase(cc, 100 + it);
+  }
+}
+
+TEST(conv_every_isa_matches_reference_layers) {
+  // Shapes like the benchmark's layers, smaller spatially so the reference stays quick.
+  const int layers[][6] = {
+      // h, w, cin, cout, k, stride
+      {14, 14, 64, 64, 3, 1}, {9, 9, 128, 96, 3, 2}, {7, 7, 256, 256, 3, 1}, {12, 12, 64, 256, 1, 1},
+      {20, 20, 3, 32, 3, 2},  {5, 5, 512, 64, 3, 1},
+  };
+  uint64_t seed = 500;
+  for (auto& L : layers) {
+    ConvCase cc{};
+    cc.n = 1;
+    cc.h = L[0];
+    cc.w = L[1];
+    cc.cin = L[2];
+    cc.cout = L[3];
+    cc.kh = cc.kw = L[4];
+    cc.sh = cc.sw = L[5];
+    cc.dh = cc.dw = 1;
+    cc.groups = 1;
+    cc.pt = cc.pl = cc.pb = cc.pr = L[4] / 2;
+    cc.in = DType::kU8;
+    cc.out = DType::kU8;
+    cc.perChannel = true;
+    cc.bias = true;
+    cc.relu = seed % 2 == 0;
+    runConvCase(cc, ++seed);
+  }
+  // Depthwise layers: 3x3 and 5x5, stride 1 and 2, channel counts around the vector widths.
+  for (int k : {3, 5})
+    for (int s : {1, 2})
+      for (int ch : {1, 7, 16, 32, 33, 64, 65, 144}) {
+        if (ch == 1) continue;
+        ConvCase cc{};
+        cc.n = 1;
+        cc.h = 11;
+        cc.w = 13;
+        cc.cin = cc.cout = cc.groups = ch;
+        cc.kh = cc.kw = k;
+        cc.sh = cc.sw = s;
+        cc.dh = cc.dw = 1;
+        cc.pt = cc.pl = cc.pb = cc.pr = k / 2;
+        cc.in = DType::kU8;
+        cc.out = seed % 3 == 0 ? DType::kS8 : DType::kU8;
+        cc.perChannel = true;
+        cc.bias = true;
+        cc.relu = seed % 2 == 0;
+        cc.clip = seed % 5 == 0;
+        runConvCase(cc, ++seed);
+      }
+}
+
+TEST(convtranspose_every_isa_matches_reference) {
+  qt::Rng r(77);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  for (int it = 0; it < 40; ++it) {
+    ConvCase cc{};
+    cc.transposed = true;
+    cc.n = r.uniform(1, 2);
+    cc.h = r.uniform(1, 9);
+    cc.w = r.uniform(1, 9);
+    cc.groups = it % 5 == 2 ? 2 : 1;
+    cc.cin = cc.groups * r.uniform(1, 12);
+    cc.cout = cc.groups * r.uniform(1, 20);
+    cc.kh = r.uniform(1, 4);
+    cc.kw = r.uniform(1, 4);
+    cc.sh = r.uniform(1, 3);
+    cc.sw = r.uniform(1, 3);
+    cc.dh = it % 4 == 3 ? 2 : 1;
+    cc.dw = it % 6 == 5 ? 2 : 1;
+    cc.pt = r.uniform(0, cc.kh - 1);
+    cc.pl = r.uniform(0, cc.kw - 1);
+    cc.pb = r.uniform(0, cc.kh - 1);
+    cc.pr = r.uniform(0, cc.kw - 1);
+    cc.oph = r.uniform(0, std::max(cc.sh, cc.dh) - 1);
+    cc.opw = r.uniform(0, std::max(cc.sw, cc.dw) - 1);
+    cc.autoPad = it % 9 == 0 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    // Keep the output non-empty: stride*(in-1) + output_padding + effective kernel > pads.
+    if (cc.sh * (cc.h - 1) + cc.oph + (cc.kh - 1) * cc.dh + 1 <= cc.pt + cc.pb) cc.pt = cc.pb = 0;
+    if (cc.sw * (cc.w - 1) + cc.opw + (cc.kw - 1) * cc.dw + 1 <= cc.pl + cc.pr) cc.pl = cc.pr = 0;
+    cc.in = it % 4 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[it % 4];
+    cc.perChannel = it % 2 == 0;
+    cc.bias = cc.out != DType::kS32 && it % 3 != 0;
+    cc.asym = it % 7 == 2;
+    cc.relu = it % 5 == 0;
+    runConvCase(cc, 900 + it);
+  }
+  // The usual decoder upsampling: 2x2 stride 2 and 4x4 stride 2 pad 1.
+  for (int k : {2, 4}) {
+    ConvCase cc{};
+    cc.transposed = true;
+    cc.n = 1;
+    cc.h = 10;
+    cc.w = 12;
+    cc.cin = 48;
+    cc.cout = 24;
+    cc.groups = 1;
+    cc.kh = cc.kw = k;
+    cc.sh = cc.sw = 2;
+    cc.dh = cc.dw = 1;
+    cc.pt = cc.pl = cc.pb = cc.pr = k == 4 ? 1 : 0;
+    cc.in = DType::kU8;
+    cc.out = DType::kU8;
+    cc.perChannel = true;
+    cc.bias = true;
+    runConvCase(cc, 1000 + k);
+  }
+}
+
+TEST(conv_rejects_bad_configs) {
+  Conv2dConfig c;
+  std::vector<int8_t> w(9);
+  float one = 1;
+  c.cin = c.cout = 1;
+  c.kh = c.kw = 3;
+  c.weight = w.data();
+  c.weightScale = &one;
+  c.weightScaleCount = 1;
+  auto throws = [](const Conv2dConfig& cfg) {
+    try {
+      Conv2d::create(cfg);
+    } catch (const std::invalid_argument&) {
+      return true;
+    }
+    return false;
+  };
+  CHECK(!throws(c));
+  Conv2dConfig b = c;
+  b.groups = 2;
+  CHECK(throws(b));
+  b = c;
+  b.strideH = 0;
+  CHECK(throws(b));
+  b = c;
+  b.padTop = -1;
+  CHECK(throws(b));
+  b = c;
+  b.outputPaddingH = 1;
+  CHECK(throws(b));
+  b = c;
+  b.weightScaleCount = 2;
+  CHECK(throws(b));
+  bool threw = false;
+  try {
+    convGeometry(c, 1, 2, 2);  // 3x3 kernel on a 2x2 input, no padding
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  CHECK(threw);
+}
