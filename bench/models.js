@@ -38,4 +38,46 @@ function buildQLinearMatMul(m, n, k, w, cfg) {
   });
 }
 
-module.exports = { buildQLinearMatMul };
+function attrInts(name, ints) {
+  return { name, type: 7, ints };
+}
+function attrInt(name, i) {
+  return { name, type: 2, i };
+}
+
+/**
+ * `count` QLinearConv nodes in series (count > 1 needs cin == cout), uint8 activations, int8
+ * per-channel weights, int32 bias. channelsLast: com.microsoft QLinearConv with channels_last=1
+ * (onnxruntime's NHWC kernel, no layout transposes), input/output NHWC.
+ */
+function buildQLinearConv({ h, w, cin, cout, k, groups, pad, stride, count = 1, channelsLast = false }, weights, q) {
+  const nodes = [];
+  const inits = [
+    t('xs', new Float32Array([q.input.scale]), [], DataType.FLOAT),
+    t('xz', new Uint8Array([q.input.zeroPoint]), [], DataType.UINT8),
+    t('w', weights, [cout, cin / groups, k, k], DataType.INT8),
+    t('ws', q.weightScale, [cout], DataType.FLOAT),
+    t('wz', new Int8Array(cout), [cout], DataType.INT8),
+    t('ys', new Float32Array([q.output.scale]), [], DataType.FLOAT),
+    t('yz', new Uint8Array([q.output.zeroPoint]), [], DataType.UINT8),
+    t('b', q.biasQ, [cout], DataType.INT32),
+  ];
+  let prev = 'x';
+  for (let i = 0; i < count; i++) {
+    const out = i === count - 1 ? 'y' : `y${i}`;
+    const attribute = [attrInts('kernel_shape', [k, k]), attrInts('strides', [stride, stride]), attrInts('pads', [pad, pad, pad, pad]), attrInt('group', groups)];
+    if (channelsLast) attribute.push(attrInt('channels_last', 1));
+    nodes.push({ opType: 'QLinearConv', domain: channelsLast ? 'com.microsoft' : '', input: [prev, 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], output: [out], attribute });
+    prev = out;
+  }
+  const opset = [{ domain: '', version: 13 }];
+  if (channelsLast) opset.push({ domain: 'com.microsoft', version: 1 });
+  const inDims = channelsLast ? [1, h, w, cin] : [1, cin, h, w];
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: opset,
+    graph: { name: 'qlinearconv', node: nodes, initializer: inits, input: [vi('x', DataType.UINT8, inDims)], output: [{ name: 'y', type: { tensorType: { elemType: DataType.UINT8 } } }] },
+  });
+}
+
+module.exports = { buildQLinearMatMul, buildQLinearConv };
