@@ -35,3 +35,59 @@ describe('engine op registry', () => {
     ).toThrow(/float32/);
   });
 });
+
+describe('engine plans', () => {
+  it('runs a two-op plan with an arena value, sync and async, and concurrent runs do not mix', async () => {
+    const { EngineModel, EnginePlan } = await import('../lib/engine/plan');
+    const m = new EngineModel();
+    const scale = { type: 'float32' as const, shape: [] as number[], data: new Float32Array([0.5]) };
+    const zp = { type: 'uint8' as const, shape: [] as number[], data: new Uint8Array([7]) };
+    const q = m.addOp('', 'QuantizeLinear', {}, [null, scale, zp], undefined, 'q');
+    const dq = m.addOp('', 'DequantizeLinear', {}, [null, scale, zp], undefined, 'dq');
+    const cs = m.addConstant(scale);
+    const cz = m.addConstant(zp);
+    const n = 1000;
+    const plan = new EnginePlan(
+      m,
+      [
+        { kind: 'input', index: 0, offset: 0, type: 'float32', shape: [n] },
+        { kind: 'arena', index: 0, offset: 0, type: 'uint8', shape: [n] },
+        { kind: 'output', index: 0, offset: 0, type: 'float32', shape: [n] },
+        { kind: 'constant', index: cs, offset: 0, type: 'float32', shape: [] },
+        { kind: 'constant', index: cz, offset: 0, type: 'uint8', shape: [] },
+      ],
+      [
+        { op: q, inputs: [0, 3, 4], outputs: [1] },
+        { op: dq, inputs: [1, 3, 4], outputs: [2] },
+      ],
+      n,
+      1,
+      1,
+    );
+    const xs = Array.from({ length: 8 }, (_, r) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + r * 13) % 300) / 3 - 20));
+    const expected = xs.map((x) => Float32Array.from(x, (v) => (Math.min(255, Math.max(0, Math.round(v / 0.5) + 7)) - 7) * 0.5));
+    const y = new Float32Array(n);
+    plan.run([xs[0]], [y]);
+    for (let i = 0; i < n; i++) expect(Math.abs(y[i] - expected[0][i])).toBeLessThanOrEqual(0.5);
+    const outs = xs.map(() => new Float32Array(n));
+    await Promise.all(xs.map((x, i) => plan.runAsync([x], [outs[i]])));
+    outs.forEach((o, i) => {
+      const sync = new Float32Array(n);
+      plan.run([xs[i]], [sync]);
+      expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(sync.buffer))).toBe(0);
+    });
+    expect(() => plan.run([new Float32Array(n - 1)], [y])).toThrow(/bytes, the plan needs 4000/);
+    expect(() => m.addOp('', 'QuantizeLinear', {}, [null, scale, zp])).toThrow(/already has plans/);
+    plan.release();
+    expect(() => plan.run([xs[0]], [y])).toThrow(/released/);
+  });
+
+  it('rejects plans that point outside their buffers', async () => {
+    const { EngineModel, EnginePlan } = await import('../lib/engine/plan');
+    const m = new EngineModel();
+    const op = m.addOp('', 'DequantizeLinear', {}, [null, null]);
+    expect(() => new EnginePlan(m, [{ kind: 'arena', index: 0, offset: 56, type: 'float32', shape: [4] }], [], 64, 0, 0)).toThrow(/exceeds the arena/);
+    expect(() => new EnginePlan(m, [{ kind: 'input', index: 3, offset: 0, type: 'float32', shape: [4] }], [], 0, 1, 0)).toThrow(/bad input index/);
+    expect(() => new EnginePlan(m, [], [{ op: op + 5, inputs: [], outputs: [] }], 0, 0, 0)).toThrow(/bad op index/);
+  });
+});

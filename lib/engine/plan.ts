@@ -1,0 +1,96 @@
+// The native model / plan objects (native/include/qint8/plan.h) seen from TypeScript: the
+// graph compiler (lib/engine/compile.ts) fills a model with ops and constants once, then makes a
+// plan per input-shape signature. Running a plan is one native call (or one async hop).
+import { native } from '../native';
+import type { IsaName } from '../runtime';
+import { type AttrValue, ElemType, type ElemTypeName, type OpTensor, type TensorData } from './ops';
+
+export const ValueKind = { arena: 0, input: 1, output: 2, constant: 3 } as const;
+
+export interface PlanValueSpec {
+  kind: keyof typeof ValueKind;
+  /** input / output / constant index (unused for arena values). */
+  index: number;
+  /** Byte offset in the arena, or into the input / output / constant buffer (views). */
+  offset: number;
+  type: ElemTypeName;
+  shape: readonly number[];
+}
+
+export interface PlanStepSpec {
+  op: number;
+  /** Value indices; -1 for an omitted optional input. */
+  inputs: number[];
+  outputs: number[];
+}
+
+interface NativePlanApi {
+  createModel(): { readonly constantBytes: number; readonly opCount: number };
+  modelAddOp(model: object, domain: string, name: string, attrs: Record<string, unknown>, inputs: unknown[], isa?: string, label?: string): number;
+  modelAddConstant(model: object, t: unknown): number;
+  createPlan(model: object, values: unknown[], steps: unknown[], arenaBytes: number, inputCount: number, outputCount: number): {
+    readonly arenaBytes: number;
+    readonly scratchBytes: number;
+    release(): void;
+  };
+  runPlan(plan: object, inputs: TensorData[], outputs: TensorData[]): void;
+  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[]): Promise<TensorData[]>;
+}
+
+const api = (): NativePlanApi => native() as unknown as NativePlanApi;
+
+function encodeTensor(t: OpTensor | null | undefined): unknown {
+  return t ? { type: ElemType[t.type], shape: t.shape, data: t.data } : t;
+}
+
+export class EngineModel {
+  /** @internal */ readonly handle = api().createModel();
+
+  /** Adds a native op; inputs as in createOp (tensor = constant, null = runtime, undefined = omitted). */
+  addOp(domain: string, name: string, attrs: Record<string, AttrValue>, inputs: (OpTensor | null | undefined)[], isa?: IsaName, label?: string): number {
+    const a: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(attrs)) {
+      a[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { kind?: string }).kind === 'tensor'
+        ? { kind: 'tensor', value: encodeTensor((v as { value: OpTensor }).value) }
+        : v;
+    }
+    return api().modelAddOp(this.handle, domain, name, a, inputs.map(encodeTensor), isa, label);
+  }
+
+  addConstant(t: OpTensor): number {
+    return api().modelAddConstant(this.handle, encodeTensor(t));
+  }
+
+  get constantBytes(): number {
+    return this.handle.constantBytes;
+  }
+}
+
+export class EnginePlan {
+  /** @internal */ readonly handle: ReturnType<NativePlanApi['createPlan']>;
+  constructor(model: EngineModel, values: PlanValueSpec[], steps: PlanStepSpec[], arenaBytes: number, inputCount: number, outputCount: number) {
+    this.handle = api().createPlan(
+      model.handle,
+      values.map((v) => ({ kind: ValueKind[v.kind], index: v.index, offset: v.offset, type: ElemType[v.type], shape: v.shape })),
+      steps,
+      arenaBytes,
+      inputCount,
+      outputCount,
+    );
+  }
+  get arenaBytes(): number {
+    return this.handle.arenaBytes;
+  }
+  get scratchBytes(): number {
+    return this.handle.scratchBytes;
+  }
+  run(inputs: TensorData[], outputs: TensorData[]): void {
+    api().runPlan(this.handle, inputs, outputs);
+  }
+  runAsync(inputs: TensorData[], outputs: TensorData[]): Promise<TensorData[]> {
+    return api().runPlanAsync(this.handle, inputs, outputs);
+  }
+  release(): void {
+    this.handle.release();
+  }
+}

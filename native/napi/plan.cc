@@ -1,0 +1,219 @@
+// Binding: engine models and plans (createModel, modelAddOp, modelAddConstant, createPlan,
+// runPlan, runPlanAsync). The compiler in lib/engine builds them; a run is one native call (sync)
+// or one async hop (runPlanAsync), never a call per op.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "handle.h"
+#include "module.h"
+#include "qint8/plan.h"
+#include "tensor_args.h"
+
+using namespace qint8;
+
+namespace qint8napi {
+namespace {
+
+// A model under construction; frozen when its first plan is made (plans read it concurrently).
+struct ModelBox {
+  std::shared_ptr<Model> model = std::make_shared<Model>();
+  bool frozen = false;
+};
+
+struct ModelTraits {
+  using Op = ModelBox;
+  static constexpr const char* kName = "EngineModel";
+  static constexpr const char* kFactory = "createModel";
+  static constexpr const char* kWhat = "engine model";
+  static constexpr napi_type_tag kTag = {0x71696e7438ULL, 0x4d6f64656c000001ULL};
+  template <typename Props>
+  static void addAccessors(Props& p) {
+    using H = OpHandle<ModelTraits>;
+    p.push_back(H::template InstanceAccessor<&H::template Get<&constantBytes>>("constantBytes"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&opCount>>("opCount"));
+  }
+  static Napi::Value constantBytes(const ModelBox* m, Napi::Env env) {
+    return Napi::Number::New(env, m ? static_cast<double>(m->model->constantBytes()) : 0);
+  }
+  static Napi::Value opCount(const ModelBox* m, Napi::Env env) {
+    return Napi::Number::New(env, m ? static_cast<double>(m->model->opCount()) : 0);
+  }
+};
+using ModelHandle = OpHandle<ModelTraits>;
+
+struct PlanTraits {
+  using Op = Plan;
+  static constexpr const char* kName = "EnginePlan";
+  static constexpr const char* kFactory = "createPlan";
+  static constexpr const char* kWhat = "engine plan";
+  static constexpr napi_type_tag kTag = {0x71696e7438ULL, 0x506c616e00000001ULL};
+  template <typename Props>
+  static void addAccessors(Props& p) {
+    using H = OpHandle<PlanTraits>;
+    p.push_back(H::template InstanceAccessor<&H::template Get<&arenaBytes>>("arenaBytes"));
+    p.push_back(H::template InstanceAccessor<&H::template Get<&scratchBytes>>("scratchBytes"));
+  }
+  static Napi::Value arenaBytes(const Plan* p, Napi::Env env) {
+    return Napi::Number::New(env, p ? static_cast<double>(p->arenaBytes()) : 0);
+  }
+  static Napi::Value scratchBytes(const Plan* p, Napi::Env env) {
+    return Napi::Number::New(env, p ? static_cast<double>(p->scratchBytes()) : 0);
+  }
+};
+using PlanHandle = OpHandle<PlanTraits>;
+
+Napi::Value CreateModel(const Napi::CallbackInfo& info) { return ModelHandle::Wrap(info.Env(), std::make_shared<ModelBox>()); }
+
+std::shared_ptr<ModelBox> mutableModel(Napi::Env env, const Napi::Value& v) {
+  auto m = ModelHandle::From(env, v);
+  if (m->frozen) throwType(env, "the engine model already has plans; add ops and constants before creating plans");
+  return m;
+}
+
+// modelAddOp(model, domain, name, attrs, inputs, isa?, label?) -> op index
+Napi::Value ModelAddOp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto m = mutableModel(env, info[0]);
+  const std::string domain = stringArg(info, 1, "domain");
+  const std::string name = stringArg(info, 2, "name");
+  OpContext ctx;
+  ctx.attrs = attrsArg(env, info[3]);
+  if (!info[4].IsArray()) throwType(env, "inputs must be an array");
+  Napi::Array ins = info[4].As<Napi::Array>();
+  for (uint32_t i = 0; i < ins.Length(); ++i) {
+    Napi::Value v = ins.Get(i);
+    TensorView t;
+    bool present = true;
+    if (v.IsUndefined()) present = false;
+    else if (!v.IsNull() && v.As<Napi::Object>().Has("data")) t = tensorArg(env, v, ("inputs[" + std::to_string(i) + "]").c_str());
+    ctx.constants.push_back(t);
+    ctx.inputPresent.push_back(present);
+  }
+  ctx.isa = isaArg(info, 5);
+  const std::string label = info.Length() > 6 && info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : domain + "::" + name;
+  auto op = guard(env, [&] { return createOp(domain, name, ctx); });
+  return Napi::Number::New(env, m->model->addOp(std::move(op), label));
+}
+
+// modelAddConstant(model, {type, shape, data}) -> constant index
+Napi::Value ModelAddConstant(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto m = mutableModel(env, info[0]);
+  const TensorView t = tensorArg(env, info[1], "constant");
+  return Napi::Number::New(env, m->model->addConstant(t));
+}
+
+int intProp(Napi::Env env, const Napi::Object& o, const char* k, const std::string& where) {
+  Napi::Value v = o.Get(k);
+  if (!v.IsNumber()) throwType(env, where + "." + k + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+// createPlan(model, values: {kind, index, offset, type, shape}[], steps: {op, inputs, outputs}[],
+//            arenaBytes, inputCount, outputCount)
+Napi::Value CreatePlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto box = ModelHandle::From(env, info[0]);
+  if (!info[1].IsArray() || !info[2].IsArray()) throwType(env, "values and steps must be arrays");
+  std::vector<PlanValue> values;
+  Napi::Array va = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < va.Length(); ++i) {
+    const std::string where = "values[" + std::to_string(i) + "]";
+    if (!va.Get(i).IsObject()) throwType(env, where + " must be an object");
+    Napi::Object o = va.Get(i).As<Napi::Object>();
+    PlanValue v;
+    const int kind = intProp(env, o, "kind", where);
+    if (kind < 0 || kind > 3) throwRange(env, where + ".kind must be 0..3");
+    v.kind = static_cast<PlanValue::Kind>(kind);
+    v.index = intProp(env, o, "index", where);
+    const Napi::Value off = o.Get("offset");
+    if (!off.IsNumber() || off.As<Napi::Number>().DoubleValue() < 0) throwType(env, where + ".offset must be a non-negative number");
+    v.offset = static_cast<size_t>(off.As<Napi::Number>().DoubleValue());
+    const int type = intProp(env, o, "type", where);
+    if (type < 0 || type > 6) throwRange(env, where + ".type is not an element type code");
+    v.type = static_cast<ElemType>(type);
+    v.shape = shapeArg(env, o.Get("shape"), where.c_str());
+    values.push_back(v);
+  }
+  std::vector<PlanStep> steps;
+  Napi::Array sa = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < sa.Length(); ++i) {
+    const std::string where = "steps[" + std::to_string(i) + "]";
+    Napi::Object o = sa.Get(i).As<Napi::Object>();
+    PlanStep st;
+    st.op = intProp(env, o, "op", where);
+    for (const char* key : {"inputs", "outputs"}) {
+      Napi::Value a = o.Get(key);
+      if (!a.IsArray()) throwType(env, where + "." + key + " must be an array");
+      Napi::Array arr = a.As<Napi::Array>();
+      auto& dst = std::string(key) == "inputs" ? st.inputs : st.outputs;
+      for (uint32_t j = 0; j < arr.Length(); ++j) dst.push_back(arr.Get(j).As<Napi::Number>().Int32Value());
+    }
+    steps.push_back(std::move(st));
+  }
+  const double arena = numberArg(info, 3, "arenaBytes");
+  if (!(arena >= 0) || arena > 1e13) throwRange(env, "arenaBytes must be >= 0");
+  const int inputCount = static_cast<int>(intArg(info, 4, "inputCount", 0, 1 << 20));
+  const int outputCount = static_cast<int>(intArg(info, 5, "outputCount", 0, 1 << 20));
+  box->frozen = true;
+  std::shared_ptr<const Model> model = box->model;
+  auto plan = guard(env, [&] {
+    return std::make_shared<Plan>(model, std::move(values), std::move(steps), static_cast<size_t>(arena), inputCount, outputCount);
+  });
+  return PlanHandle::Wrap(env, plan);
+}
+
+struct PlanCall {
+  std::shared_ptr<Plan> plan;
+  std::vector<const void*> inputs;
+  std::vector<void*> outputs;
+};
+
+// runPlan(plan, inputs: TypedArray[], outputs: TypedArray[])
+PlanCall parsePlanCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanCall c;
+  c.plan = PlanHandle::From(env, info[0]);
+  if (!info[1].IsArray() || !info[2].IsArray()) throwType(env, "inputs and outputs must be arrays");
+  Napi::Array ins = info[1].As<Napi::Array>(), outs = info[2].As<Napi::Array>();
+  if (static_cast<int>(ins.Length()) != c.plan->inputCount() || static_cast<int>(outs.Length()) != c.plan->outputCount())
+    throwRange(env, "the plan takes " + std::to_string(c.plan->inputCount()) + " inputs and " + std::to_string(c.plan->outputCount()) + " outputs");
+  auto bytesOf = [&](const Napi::Value& v, const std::string& what, size_t want) -> void* {
+    if (!v.IsTypedArray()) throwType(env, what + " must be a TypedArray");
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    if (ta.ByteLength() != want)
+      throwRange(env, what + " has " + std::to_string(ta.ByteLength()) + " bytes, the plan needs " + std::to_string(want));
+    return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  };
+  for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs[" + std::to_string(i) + "]", c.plan->inputBytes(static_cast<int>(i))));
+  for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs[" + std::to_string(i) + "]", c.plan->outputBytes(static_cast<int>(i))));
+  return c;
+}
+
+Napi::Value RunPlan(const Napi::CallbackInfo& info) {
+  PlanCall c = parsePlanCall(info);
+  guard(info.Env(), [&] { c.plan->run(c.inputs, c.outputs); });
+  return info.Env().Undefined();
+}
+
+Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
+  PlanCall c = parsePlanCall(info);
+  return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs); }, info[2], {info[1]});
+}
+
+}  // namespace
+}  // namespace qint8napi
+
+QINT8_NAPI_MODULE(plan) {
+  using namespace qint8napi;
+  ModelHandle::Register(env);
+  PlanHandle::Register(env);
+  exportFunction(env, exports, "createModel", CreateModel);
+  exportFunction(env, exports, "modelAddOp", ModelAddOp);
+  exportFunction(env, exports, "modelAddConstant", ModelAddConstant);
+  exportFunction(env, exports, "createPlan", CreatePlan);
+  exportFunction(env, exports, "runPlan", RunPlan);
+  exportFunction(env, exports, "runPlanAsync", RunPlanAsync);
+}
