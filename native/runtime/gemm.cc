@@ -31,7 +31,21 @@ const GemmKernelTable& kernelsOrThrow(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      gemmKernelsNeon(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_NEONDOT)
+      gemmKernelsNeonDot(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_I8MM)
+      gemmKernelsI8mm(),
+#else
+      nullptr,
+#endif
   };
   const GemmKernelTable& t = selectTable(isa, tables, "gemm");
   if (t.isa != isa) throw std::invalid_argument(std::string("no GEMM kernels for ISA '") + isaName(isa) + "' in this build");
@@ -127,7 +141,9 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   const size_t ob = outElemBytes(ep.kind);
   const size_t ldcBytes = ldc * ob;
   const int panels = (n + kt.nr - 1) / kt.nr;
-  const size_t aElem = kt.prepareA ? 2 : 1;
+  // Bytes between rows of the operand the kernel reads. A prepared layout may interleave rows in
+  // pairs (i8mm), so the stride is taken from a two-row buffer and row blocks start at even rows.
+  const size_t aRowBytes = kt.prepareA ? kt.prepareABytes(2, k) / 2 : ldaK;
 
   // Blocking: rows in blocks of mc, panels in groups of pg. Threads take (row block, panel group)
   // tasks in panel-group-major order, so each thread sweeps its own columns of W.
@@ -137,7 +153,8 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   const double macs = static_cast<double>(m) * n * k;
   if (macs < 1 << 17) threads = 1;  // below ~0.5 us of work, waking a thread costs more
 
-  const int mc = gTuneMc > 0 ? std::min(m, gTuneMc) : m;
+  int mc = gTuneMc > 0 ? std::min(m, gTuneMc) : m;
+  if (kt.prepareA && mc < m) mc = (mc + 1) & ~1;
   const int mBlocks = (m + mc - 1) / mc;
   int pg = panels;
   if (threads > 1) {
@@ -164,7 +181,7 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
     GemmTileArgs args = base;
     const int r0 = mb * mc;
     args.m = std::min(mc, m - r0);
-    args.a = a + static_cast<size_t>(r0) * ldaK * aElem;
+    args.a = a + static_cast<size_t>(r0) * aRowBytes;
     args.c = static_cast<uint8_t*>(c) + static_cast<size_t>(r0) * ldcBytes;
     args.rowsum = rowsum ? rowsum + r0 : nullptr;
     args.panelBegin = pgIdx * pg;
