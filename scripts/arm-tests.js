@@ -13,6 +13,10 @@
 //   2. cross-builds the full addon (qint8.node, aarch64) against the node-api-headers package and
 //      checks that it is an aarch64 shared object whose only undefined napi_* symbols are
 //      Node-API's (resolved by node at load time).
+//   --sanitize instead builds the kernel tests with AddressSanitizer + UndefinedBehaviorSanitizer
+//      (dynamically linked against the cross sysroot) and runs them once under -cpu max, which
+//      exercises every tier (LeakSanitizer is off: it cannot stop the world under qemu-user; the
+//      x86 sanitizer run covers leaks in the shared code, and the kernels do not allocate).
 // Options: --tests-only, --addon-only; arguments after -- go to the test binary (a name filter).
 // Needs: apt-get install g++-aarch64-linux-gnu qemu-user cmake
 'use strict';
@@ -55,6 +59,26 @@ function crossBuild(dir, defs, target) {
 for (const tool of ['aarch64-linux-gnu-g++', ...(addonOnly ? [] : [qemu])]) {
   const r = spawnSync(tool, ['--version'], { stdio: 'ignore' });
   if (r.error) fail(`${tool} not found (apt-get install g++-aarch64-linux-gnu qemu-user)`);
+}
+
+const sanitize = args.includes('--sanitize');
+if (sanitize) {
+  const dir = path.join(root, 'build', 'arm64-asan');
+  run('cmake', ['-S', '.', '-B', dir, `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
+    '-DQINT8_BUILD_TESTS=ON', '-DQINT8_BUILD_ADDON=OFF', '-DQINT8_SANITIZE=ON', '--log-level=WARNING']);
+  run('cmake', ['--build', dir, '-j', jobs, '--target', 'qint8_tests']);
+  console.log('\n== qemu-aarch64 -cpu max, AddressSanitizer + UndefinedBehaviorSanitizer (every tier)');
+  const env = {
+    ...process.env,
+    QINT8_ISA: 'i8mm',
+    QINT8_TEST_EXPECT_BEST: 'i8mm',
+    ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:strict_string_checks=1',
+    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  };
+  const sysroot = process.env.QINT8_AARCH64_SYSROOT || '/usr/aarch64-linux-gnu';
+  run(qemu, ['-L', sysroot, '-cpu', 'max', path.join(dir, 'qint8_tests'), ...passthrough], { env });
+  console.log('\narm-tests --sanitize: ok');
+  process.exit(0);
 }
 
 if (!addonOnly) {
