@@ -290,6 +290,17 @@ TEST(gemm_unsupported_isa_is_an_error_not_a_crash) {
   }
 }
 
+TEST(gemm_peak_loop_runs_on_every_isa) {
+  // The register-only peak loops are hand-written asm per tier (vpdpbusd, sdot, usmmla, ...):
+  // each must run on a CPU that has the tier and report a positive rate.
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (!isaSupported(isa)) continue;
+    const double gops = measurePeakGops(isa, 2.0);
+    CHECK_MSG(gops > 0, std::string("peak loop of ") + isaName(isa));
+  }
+}
+
 TEST(threadpool_runs_every_task_once) {
   ThreadPool& pool = ThreadPool::global();
   for (int size : {1, 2, 3}) {

@@ -44,7 +44,7 @@ static inline int kBlocks(int k) { return (k + 15) / 16; }
 static size_t neonPanelBytes(int k) { return kHeader + static_cast<size_t>(kBlocks(k)) * kNR * 16; }
 
 static void neonPackPanel(const int8_t* w, int n, int k, int n0, uint8_t* dst) {
-  int32_t corr[kNR] = {0, 0, 0, 0};
+  int64_t sum[kNR] = {0, 0, 0, 0};
   int32_t pairSafe = 1;
   int8_t* d = reinterpret_cast<int8_t*>(dst + kHeader);
   const int kb = kBlocks(k);
@@ -55,11 +55,14 @@ static void neonPackPanel(const int8_t* w, int n, int k, int n0, uint8_t* dst) {
         const int kk = 16 * g + q;
         const int8_t v = (j < n && kk < k) ? w[static_cast<size_t>(j) * k + kk] : 0;
         if (v == -128) pairSafe = 0;
-        corr[col] += v;
+        sum[col] += v;
         *d++ = v;
       }
     }
-  for (int col = 0; col < kNR; ++col) corr[col] *= 128;
+  // 128 * colsum, wrapped to int32 like the accumulator it is added to (only reachable for
+  // depths where the reference's int32 accumulator wraps too).
+  int32_t corr[kNR];
+  for (int col = 0; col < kNR; ++col) corr[col] = static_cast<int32_t>(static_cast<uint32_t>(sum[col] * 128));
   std::memset(dst, 0, kHeader);
   std::memcpy(dst, corr, sizeof corr);
   std::memcpy(dst + sizeof corr, &pairSafe, sizeof pairSafe);

@@ -36,7 +36,7 @@ static inline int kBlocks(int k) { return (k + 15) / 16; }
 static size_t dotPanelBytes(int k) { return kHeader + static_cast<size_t>(kBlocks(k)) * 16 * kNR; }
 
 static void dotPackPanel(const int8_t* w, int n, int k, int n0, uint8_t* dst) {
-  int32_t corr[kNR] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t sum[kNR] = {0, 0, 0, 0, 0, 0, 0, 0};
   int8_t* d = reinterpret_cast<int8_t*>(dst + kHeader);
   const int k4 = kBlocks(k) * 4;
   for (int g = 0; g < k4; ++g)
@@ -45,11 +45,14 @@ static void dotPackPanel(const int8_t* w, int n, int k, int n0, uint8_t* dst) {
       for (int q = 0; q < 4; ++q) {
         const int kk = 4 * g + q;
         const int8_t v = (j < n && kk < k) ? w[static_cast<size_t>(j) * k + kk] : 0;
-        corr[col] += v;
+        sum[col] += v;
         *d++ = v;
       }
     }
-  for (int col = 0; col < kNR; ++col) corr[col] *= 128;
+  // 128 * colsum, wrapped to int32 like the accumulator it is added to (only reachable for
+  // depths where the reference's int32 accumulator wraps too).
+  int32_t corr[kNR];
+  for (int col = 0; col < kNR; ++col) corr[col] = static_cast<int32_t>(static_cast<uint32_t>(sum[col] * 128));
   std::memset(dst, 0, kHeader);
   std::memcpy(dst, corr, sizeof corr);
 }
