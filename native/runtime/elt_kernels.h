@@ -23,6 +23,7 @@ struct EltKernelTable {
 const EltKernelTable* eltKernelsRef();
 const EltKernelTable* eltKernelsAvx2();
 const EltKernelTable* eltKernelsAvx512();
+const EltKernelTable* eltKernelsNeon();
 // The table for `isa`, or its fallback tier's (runtime/dispatch.h). Throws if the CPU lacks `isa`.
 const EltKernelTable& eltKernels(Isa isa);
 

@@ -37,7 +37,21 @@ const GemmKernelTable& kernelsOrThrow(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      gemmKernelsNeon(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_NEONDOT)
+      gemmKernelsNeonDot(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_I8MM)
+      gemmKernelsI8mm(),
+#else
+      nullptr,
+#endif
   };
   const GemmKernelTable& t = selectTable(isa, tables, "gemm");
   if (t.isa != isa) throw std::invalid_argument(std::string("no GEMM kernels for ISA '") + isaName(isa) + "' in this build");
@@ -133,7 +147,9 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   const size_t ob = outElemBytes(ep.kind);
   const size_t ldcBytes = ldc * ob;
   const int panels = (n + kt.nr - 1) / kt.nr;
-  const size_t aElem = kt.prepareA ? 2 : 1;
+  // Bytes between rows of the operand the kernel reads. A prepared layout may interleave rows in
+  // pairs (i8mm), so the stride is taken from a two-row buffer and row blocks start at even rows.
+  const size_t aRowBytes = kt.prepareA ? kt.prepareABytes(2, k) / 2 : ldaK;
 
   // Blocking. Tasks are (row block, panel group) pairs, and the pool hands each thread a
   // contiguous run of them, so the loop order decides which operand stays in cache:
@@ -147,7 +163,6 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
   const double macs = static_cast<double>(m) * n * k;
   if (macs < 1 << 17) threads = 1;  // below ~0.5 us of work, waking a thread costs more
 
-  const size_t aRowBytes = static_cast<size_t>(k) * aElem;
   const bool rowMajor = w.packedBytes() <= kRowMajorMaxWeightBytes && static_cast<size_t>(m) * aRowBytes > kABlockBytes;
   const int mr = kt.mr;
   int mc = m;
@@ -159,6 +174,7 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
     }
     mc = std::min(mc, m);
   }
+  if (kt.prepareA && mc < m) mc = (mc + 1) & ~1;  // prepared rows may be interleaved in pairs
   const int mBlocks = (m + mc - 1) / mc;
   int pg = panels;
   if (threads > 1 && mBlocks < 4 * threads) {
@@ -185,7 +201,7 @@ void gemm(const PackedWeights& w, const void* aIn, size_t lda, bool aSigned, int
     GemmTileArgs args = base;
     const int r0 = mb * mc;
     args.m = std::min(mc, m - r0);
-    args.a = a + static_cast<size_t>(r0) * ldaK * aElem;
+    args.a = a + static_cast<size_t>(r0) * aRowBytes;
     args.c = static_cast<uint8_t*>(c) + static_cast<size_t>(r0) * ldcBytes;
     args.rowsum = rowsum ? rowsum + r0 : nullptr;
     args.panelBegin = pgIdx * pg;

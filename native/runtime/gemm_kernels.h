@@ -40,8 +40,10 @@ struct GemmKernelTable {
   void (*tile)(const GemmTileArgs& args);
   // Scratch bytes `tile` needs for a block of m rows and `panels` panels at depth k (0: none).
   size_t (*partialBytes)(int m, int panels, int k);
-  // If non-null, A must first be transformed (e.g. widened) by prepareA into a scratch buffer of
-  // prepareABytes(m, k) bytes; `tile` then receives that buffer with lda = prepareALd(k).
+  // If non-null, A must first be transformed (e.g. widened, flipped to int8, row pairs
+  // interleaved) by prepareA into a scratch buffer of prepareABytes(m, k) bytes; `tile` then
+  // receives that buffer with lda = prepareALd(k) (in the kernel's own element type), and a block
+  // starting at an even row r at byte offset r * prepareABytes(2, k) / 2.
   size_t (*prepareABytes)(int m, int k);
   size_t (*prepareALd)(int k);
   void (*prepareA)(const uint8_t* a, size_t lda, bool aSigned, int m, int k, void* dst);
@@ -52,5 +54,8 @@ struct GemmKernelTable {
 const GemmKernelTable* gemmKernelsRef();
 const GemmKernelTable* gemmKernelsAvx2();
 const GemmKernelTable* gemmKernelsAvx512Vnni();
+const GemmKernelTable* gemmKernelsNeon();
+const GemmKernelTable* gemmKernelsNeonDot();
+const GemmKernelTable* gemmKernelsI8mm();
 
 }  // namespace qint8

@@ -24,7 +24,12 @@ const EltKernelTable& eltKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      eltKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: nothing faster than NEON here (fall back to it)
   };
   return selectTable(isa, tables, "quantize");
 }

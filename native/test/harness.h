@@ -16,6 +16,9 @@ struct Test {
 std::vector<Test>& registry();
 int& failures();
 void fail(const char* file, int line, const std::string& msg);
+// Counts comparisons per label (e.g. "gemm/neondot"); main() prints the totals, so every run
+// shows which kernel tiers it actually compared against the reference.
+void covered(const std::string& label);
 
 struct Registrar {
   Registrar(const char* name, std::function<void()> fn) { registry().push_back({name, std::move(fn)}); }

@@ -30,15 +30,17 @@ struct Case {
   bool bias;
   int zA, zY, lo, hi;
   uint64_t seed;
-  int aMode;  // 0 random, 1 all max, 2 all min
-  int wMode;  // 0 random, 1 extremes (-128/127 mix), 2 all -128
+  int aMode;  // 0 random, 1 all max, 2 all min, 3 small (zA - 4 .. zA + 3)
+  int wMode;  // 0 random, 1 extremes (-128/127 mix), 2 all -128, 3 random without -128,
+              // 4 small (-3..3), 5 random without -128 except in every third column, 6 all -127
+  int sMode = 0;  // 0 random scales, 1 powers of two (many exact .5 ties after the multiply)
 };
 
 std::string describe(const Case& c, Isa isa) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "isa=%s m=%d n=%d k=%d out=%d aSigned=%d wzp=%d bias=%d zA=%d zY=%d [%d,%d] aMode=%d wMode=%d seed=%llu",
+  std::snprintf(buf, sizeof buf, "isa=%s m=%d n=%d k=%d out=%d aSigned=%d wzp=%d bias=%d zA=%d zY=%d [%d,%d] aMode=%d wMode=%d sMode=%d seed=%llu",
                 isaName(isa), c.m, c.n, c.k, static_cast<int>(c.out), c.aSigned, c.wzp, c.bias, c.zA, c.zY, c.lo, c.hi,
-                c.aMode, c.wMode, static_cast<unsigned long long>(c.seed));
+                c.aMode, c.wMode, c.sMode, static_cast<unsigned long long>(c.seed));
   return buf;
 }
 
@@ -46,18 +48,32 @@ void runCase(const Case& c, const std::vector<Isa>& isas) {
   qt::Rng rng(c.seed);
   const int lda = c.k + (c.seed % 3 == 0 ? 5 : 0);  // sometimes a padded leading dimension
   std::vector<uint8_t> a(static_cast<size_t>(c.m) * lda);
-  for (auto& v : a) v = c.aMode == 1 ? (c.aSigned ? 0x7F : 0xFF) : c.aMode == 2 ? (c.aSigned ? 0x80 : 0) : static_cast<uint8_t>(rng.next());
+  for (auto& v : a) {
+    if (c.aMode == 1) v = c.aSigned ? 0x7F : 0xFF;
+    else if (c.aMode == 2) v = c.aSigned ? 0x80 : 0;
+    else if (c.aMode == 3) v = static_cast<uint8_t>(c.zA + static_cast<int>(rng.next() % 8) - 4);  // wraps like the type
+    else v = static_cast<uint8_t>(rng.next());
+  }
   std::vector<int8_t> w(static_cast<size_t>(c.n) * c.k);
-  for (auto& v : w) {
+  for (size_t idx = 0; idx < w.size(); ++idx) {
+    int8_t& v = w[idx];
+    const int col = static_cast<int>(idx / static_cast<size_t>(c.k));
     if (c.wMode == 1) v = (rng.next() & 1) ? 127 : -128;
     else if (c.wMode == 2) v = -128;
+    else if (c.wMode == 3) v = static_cast<int8_t>(static_cast<int>(rng.next() % 255) - 127);
+    else if (c.wMode == 4) v = static_cast<int8_t>(static_cast<int>(rng.next() % 7) - 3);
+    else if (c.wMode == 6) v = -127;
+    else if (c.wMode == 5) v = (col % 3 == 0 && rng.next() % 5 == 0) ? -128 : static_cast<int8_t>(static_cast<int>(rng.next() % 255) - 127);
     else v = static_cast<int8_t>(rng.next());
   }
   std::vector<int32_t> biasQ(c.n), zW(c.n), bias32(c.n);
   for (auto& v : biasQ) v = rng.uniform(-100000, 100000);
   for (auto& v : zW) v = rng.uniform(-128, 127);
   std::vector<float> scale(c.n), biasF(c.n);
-  for (auto& v : scale) v = c.out == GemmOut::kF32 ? rng.uniformf(1e-5f, 1e-2f) : rng.uniformf(1e-6f, 2e-3f);
+  for (auto& v : scale) {
+    if (c.sMode == 1) v = 1.0f / static_cast<float>(1 << (1 + rng.next() % 3));  // 1/2, 1/4, 1/8
+    else v = c.out == GemmOut::kF32 ? rng.uniformf(1e-5f, 1e-2f) : rng.uniformf(1e-6f, 2e-3f);
+  }
   for (auto& v : biasF) v = rng.uniformf(-3.f, 3.f);
 
   GemmEpilogue ep;
@@ -78,6 +94,7 @@ void runCase(const Case& c, const std::vector<Isa>& isas) {
   gemm(*refW, a.data(), lda, c.aSigned, c.m, want.data(), ldc, ep, 1);
 
   for (Isa isa : isas) {
+    qt::covered(std::string("gemm/") + isaName(isa));
     auto pw = packWeights(isa, w.data(), c.n, c.k);
     for (int threads : {1, 2}) {
       std::vector<uint8_t> got(want.size(), 0xCD);
@@ -216,6 +233,48 @@ TEST(gemm_every_isa_matches_reference_deep_k) {
     }
 }
 
+TEST(gemm_every_isa_matches_reference_round_ties) {
+  // Power-of-two multipliers and small accumulators: float(acc) * M lands exactly on .5 for
+  // about half the outputs, so a kernel rounding ties away from zero (or to +inf) fails here.
+  const auto isas = simdIsas();
+  uint64_t seed = 9000;
+  for (GemmOut out : {GemmOut::kU8, GemmOut::kS8})
+    for (bool aSigned : {false, true})
+      for (int k : {3, 16, 37}) {
+        ++seed;
+        const bool s8 = out == GemmOut::kS8;
+        // No bias and symmetric weights: |acc| <= 4 * 3 * k stays far inside the output range.
+        Case c{11, 29, k, out, aSigned, false, false, aSigned ? -7 : 121, s8 ? 3 : 128, s8 ? -128 : 0,
+               s8 ? 127 : 255, seed, 3, 4, 1};
+        runCase(c, isas);
+      }
+}
+
+TEST(gemm_every_isa_matches_reference_int16_pair_extremes) {
+  // The plain NEON kernel sums two int8 products in int16 (smull + smlal2). With A flipped to
+  // int8, the only pair that overflows is (-128)(-128) + (-128)(-128) = 32768: activation byte 0
+  // (int8 -128) meeting weight -128 twice. Panels holding a -128 weight must take the pairless
+  // path; panels without one take the pair path, whose worst case is 2 * 128 * 127 = 32512.
+  const auto isas = simdIsas();
+  uint64_t seed = 11000;
+  for (bool aSigned : {false, true})
+    for (int aMode : {2, 1, 0})
+      for (int wMode : {2, 1, 3, 5})
+        for (GemmOut out : {GemmOut::kS32, GemmOut::kU8}) {
+          ++seed;
+          Case c{7, 21, 48 + static_cast<int>(seed % 5), out, aSigned, seed % 3 == 0, true,
+                 aSigned ? -128 : 0, 100, 0, 255, seed, aMode, wMode};
+          runCase(c, isas);
+        }
+  // All-(-127) weights against activation 0 / 255: the pair path at its extremes.
+  for (bool aSigned : {false, true})
+    for (int aMode : {1, 2}) {
+      ++seed;
+      Case c{5, 12, 64, GemmOut::kS32, aSigned, false, false, 0, 0, 0, 255, seed, aMode, 6};
+      runCase(c, isas);
+    }
+}
+
 TEST(gemm_unsupported_isa_is_an_error_not_a_crash) {
   for (int i = 0; i < kIsaCount; ++i) {
     const Isa isa = static_cast<Isa>(i);
@@ -228,6 +287,17 @@ TEST(gemm_unsupported_isa_is_an_error_not_a_crash) {
       threw = true;
     }
     CHECK_MSG(threw, std::string("packWeights accepted unsupported ISA ") + isaName(isa));
+  }
+}
+
+TEST(gemm_peak_loop_runs_on_every_isa) {
+  // The register-only peak loops are hand-written asm per tier (vpdpbusd, sdot, usmmla, ...):
+  // each must run on a CPU that has the tier and report a positive rate.
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (!isaSupported(isa)) continue;
+    const double gops = measurePeakGops(isa, 2.0);
+    CHECK_MSG(gops > 0, std::string("peak loop of ") + isaName(isa));
   }
 }
 

@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "qint8/cpu.h"
 #include "qint8/quantize.h"
+#include "../runtime/elt_kernels.h"
 
 using namespace qint8;
 
@@ -44,6 +45,9 @@ TEST(quantize_every_isa_matches_reference) {
   for (int isaI = 1; isaI < kIsaCount; ++isaI) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
+    // Tiers without kernels of their own fall back (runtime/dispatch.h); record which ran.
+    const Isa ran = eltKernels(isa).isa;
+    const std::string label = std::string("quantize/") + isaName(isa) + (ran != isa ? std::string("->") + isaName(ran) : "");
     uint64_t seed = 1;
     for (DType t : {DType::kU8, DType::kS8})
       for (size_t n : {1, 7, 8, 15, 16, 17, 31, 33, 100, 1000, 70001}) {
@@ -51,6 +55,7 @@ TEST(quantize_every_isa_matches_reference) {
         auto x = testValues(n, seed, 300.f);
         float scale = 0.37f + 0.01f * static_cast<float>(seed % 7);
         int32_t zp = t == DType::kU8 ? static_cast<int32_t>(seed * 37 % 256) : static_cast<int32_t>(seed * 37 % 256) - 128;
+        qt::covered(label);
         std::vector<uint8_t> want(n), got(n);
         quantizeLinear(Isa::kScalar, x.data(), 1, 1, n, &scale, &zp, t, want.data());
         quantizeLinear(isa, x.data(), 1, 1, n, &scale, &zp, t, got.data());
@@ -71,6 +76,7 @@ TEST(quantize_every_isa_matches_reference) {
         std::vector<int32_t> zp(c);
         for (auto& v : sc) v = rng.uniformf(0.05f, 1.0f);
         for (auto& v : zp) v = t == DType::kU8 ? rng.uniform(0, 255) : rng.uniform(-128, 127);
+        qt::covered(label);
         std::vector<uint8_t> want(n), got(n);
         quantizeLinear(Isa::kScalar, x.data(), outer, c, inner, sc.data(), zp.data(), t, want.data());
         quantizeLinear(isa, x.data(), outer, c, inner, sc.data(), zp.data(), t, got.data());
