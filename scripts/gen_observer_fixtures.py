@@ -101,6 +101,10 @@ DATA = {
     "zeros": [{"dist": "const", "n": 64, "p": {"value": 0.0}}],
     "single": [{"dist": "const", "n": 1, "p": {"value": 1.25}}],
     "mixed": [gauss(1000, 22, 0.5, 1.0), gauss(3000, 23, 0.0, 0.25), gauss(17, 24, 1.0, 3.0)],
+    # A constant first batch, then a wider one (HistogramObserver's min == max merge branch), and
+    # zeros first (onnxruntime's threshold-0 merge branch).
+    "const_then": [{"dist": "const", "n": 100, "p": {"value": 0.7}}, gauss(2000, 30, 0.5, 1.0)],
+    "zeros_then": [{"dist": "const", "n": 2000, "p": {"value": 0.0}}, gauss(2000, 31, 0.0, 1.0)],
     "w2d": [gauss(0, 25, 0.0, 0.1, shape=[8, 32], zero=[[0, 3]])],
     "w2d_two": [gauss(0, 26, 0.0, 0.1, shape=[8, 32], zero=[[0, 3]]),
                 gauss(0, 27, 0.05, 0.2, shape=[8, 32], zero=[[0, 3]])],
@@ -176,7 +180,7 @@ def run_torch(cls, args, data):
 
 
 TENSOR_SETS = ["gauss", "outliers", "grow", "shrink", "skewed", "positive", "relu", "negative", "const", "zeros",
-               "single", "mixed"]
+               "single", "mixed", "const_then", "zeros_then"]
 TORCH_CASES = []
 
 
@@ -329,14 +333,14 @@ def run_ort(method, args, data, per_batch, tmp):
 ORT_CASES = [
     ("minmax", {}, ["gauss", "outliers", "skewed", "positive", "negative", "zeros"], [True]),
     ("minmax", {"symmetric": True}, ["gauss", "skewed"], [True]),
-    ("entropy", {}, ["gauss", "outliers", "grow", "shrink", "skewed", "relu", "positive"], [True, False]),
+    ("entropy", {}, ["gauss", "outliers", "grow", "shrink", "skewed", "relu", "positive", "zeros_then"], [True, False]),
     ("entropy", {"numBins": 512, "numQuantizedBins": 128}, ["gauss", "outliers"], [True]),
     ("entropy", {"numBins": 1024, "numQuantizedBins": 256}, ["grow"], [True]),
-    ("percentile", {"symmetric": True, "percentile": 99.999}, ["gauss", "outliers", "grow", "shrink", "skewed"],
-     [True, False]),
+    ("percentile", {"symmetric": True, "percentile": 99.999}, ["gauss", "outliers", "grow", "shrink", "skewed",
+                                                               "zeros_then"], [True, False]),
     ("percentile", {"symmetric": True, "percentile": 99.99, "numBins": 2048}, ["outliers", "relu"], [True]),
-    ("percentile", {"symmetric": False, "percentile": 99.99}, ["gauss", "skewed", "positive", "grow", "outliers"],
-     [True, False]),
+    ("percentile", {"symmetric": False, "percentile": 99.99}, ["gauss", "skewed", "positive", "grow", "outliers",
+                                                                "zeros_then"], [True, False]),
     ("percentile", {"symmetric": False, "percentile": 99.9, "numBins": 512}, ["skewed"], [True]),
 ]
 

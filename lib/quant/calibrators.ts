@@ -99,9 +99,15 @@ abstract class HistogramCalibratorBase extends Observer {
   }
 }
 
-/** Clips a threshold range to the observed one (onnxruntime does the same). */
+/**
+ * Clips a threshold range to the observed one, as onnxruntime does. A threshold below every
+ * value (e.g. t < min of positive data) leaves lo > hi; onnxruntime's compute_scale_zp then
+ * works on [min(lo, 0), max(hi, 0)], which is what is returned here (same qparams, valid range).
+ */
 function clip(lo: number, hi: number, min: number, max: number): { min: number; max: number } {
-  return { min: lo < min ? min : lo, max: hi > max ? max : hi };
+  const a = lo < min ? min : lo;
+  const b = hi > max ? max : hi;
+  return a <= b ? { min: a, max: b } : { min: Math.min(a, 0), max: Math.max(b, 0) };
 }
 
 // ---------------------------------------------------------------- TensorRT-style |x| calibrators
