@@ -156,6 +156,9 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
   uint64_t dropped = 0;
   alignas(32) int32_t idx[8];
   alignas(32) float val[8];
+  // Lane l counts into copy l % ways (ways is 1 or 4).
+  const int b1 = static_cast<int>(bins);
+  const __m256i wayOffsets = ways == 4 ? _mm256_setr_epi32(0, b1, 2 * b1, 3 * b1, 0, b1, 2 * b1, 3 * b1) : _mm256_setzero_si256();
   for (size_t i = 0; i < n; i += 8) {
     const size_t w = n - i < 8 ? n - i : 8;
     const unsigned lanes = w == 8 ? 0xFFu : (1u << w) - 1;
@@ -167,6 +170,20 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     binIndex<R>(v, k, idx, &in);
     in &= ok;
     dropped += static_cast<uint64_t>(__builtin_popcount(ok & ~in));
+    if (R != BinRule::kNumpy && in == 0xFF) {
+      // Every lane counts: add each lane's copy offset, then 8 plain increments.
+      _mm256_store_si256(reinterpret_cast<__m256i*>(idx),
+                         _mm256_add_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(idx)), wayOffsets));
+      ++counts[static_cast<uint32_t>(idx[0])];
+      ++counts[static_cast<uint32_t>(idx[1])];
+      ++counts[static_cast<uint32_t>(idx[2])];
+      ++counts[static_cast<uint32_t>(idx[3])];
+      ++counts[static_cast<uint32_t>(idx[4])];
+      ++counts[static_cast<uint32_t>(idx[5])];
+      ++counts[static_cast<uint32_t>(idx[6])];
+      ++counts[static_cast<uint32_t>(idx[7])];
+      continue;
+    }
     if (R == BinRule::kNumpy) _mm256_store_ps(val, v);
     for (unsigned bits = in; bits; bits &= bits - 1) {
       const unsigned l = static_cast<unsigned>(__builtin_ctz(bits));

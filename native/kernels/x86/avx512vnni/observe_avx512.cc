@@ -129,6 +129,10 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
   uint64_t dropped = 0;
   alignas(64) int32_t idx[16];
   alignas(64) float val[16];
+  // Lane l counts into copy l % ways (ways is 1 or 4; bins * ways < 2^31 as bins <= 2^24 with ways 4 only below 4097).
+  const int b1 = static_cast<int>(bins);
+  const __m512i wayOffsets = ways == 4 ? _mm512_setr_epi32(0, b1, 2 * b1, 3 * b1, 0, b1, 2 * b1, 3 * b1, 0, b1, 2 * b1, 3 * b1, 0, b1, 2 * b1, 3 * b1)
+                                       : _mm512_setzero_si512();
   for (size_t i = 0; i < n; i += 16) {
     const __mmask16 m = tailMask(n - i);
     __m512 v = _mm512_maskz_loadu_ps(m, x + i);
@@ -140,6 +144,27 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     const __m512i q = binIndex<R>(v, k, &in);
     in &= ok;
     dropped += static_cast<uint64_t>(__builtin_popcount(static_cast<unsigned>(ok & static_cast<__mmask16>(~in))));
+    if (R != BinRule::kNumpy && in == 0xFFFF) {
+      // Every lane counts: add each lane's copy offset in the vector, then 16 plain increments.
+      _mm512_store_si512(idx, _mm512_add_epi32(q, wayOffsets));
+      ++counts[static_cast<uint32_t>(idx[0])];
+      ++counts[static_cast<uint32_t>(idx[1])];
+      ++counts[static_cast<uint32_t>(idx[2])];
+      ++counts[static_cast<uint32_t>(idx[3])];
+      ++counts[static_cast<uint32_t>(idx[4])];
+      ++counts[static_cast<uint32_t>(idx[5])];
+      ++counts[static_cast<uint32_t>(idx[6])];
+      ++counts[static_cast<uint32_t>(idx[7])];
+      ++counts[static_cast<uint32_t>(idx[8])];
+      ++counts[static_cast<uint32_t>(idx[9])];
+      ++counts[static_cast<uint32_t>(idx[10])];
+      ++counts[static_cast<uint32_t>(idx[11])];
+      ++counts[static_cast<uint32_t>(idx[12])];
+      ++counts[static_cast<uint32_t>(idx[13])];
+      ++counts[static_cast<uint32_t>(idx[14])];
+      ++counts[static_cast<uint32_t>(idx[15])];
+      continue;
+    }
     _mm512_store_si512(idx, q);
     if (R == BinRule::kNumpy) _mm512_store_ps(val, v);
     for (unsigned bits = in; bits; bits &= bits - 1) {
