@@ -1,6 +1,7 @@
 // Binding: observation kernels (min/max, per-channel min/max, histogram accumulation).
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "args.h"
 #include "module.h"
@@ -11,6 +12,13 @@ using namespace qint8;
 
 namespace qint8napi {
 namespace {
+
+// A number that converts to a finite float32 (the conversion of a larger double is undefined).
+float floatArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const double d = numberArg(info, i, name);
+  if (!(std::fabs(d) <= 3.4028234663852886e38)) throwRange(info.Env(), std::string(name) + " must be a finite float32 value");
+  return static_cast<float>(d);
+}
 
 Napi::Array nonFiniteArray(Napi::Env env, const NonFinite& nf, uint32_t offset, Napi::Array a) {
   a.Set(offset, Napi::Number::New(env, static_cast<double>(nf.nan)));
@@ -63,8 +71,8 @@ Napi::Value HistogramFn(const Napi::CallbackInfo& info) {
   HistogramSpec s;
   s.rule = static_cast<BinRule>(intArg(info, 1, "rule", 0, 3));
   s.bins = intArg(info, 2, "bins", 1, INT64_C(1) << 24);
-  s.lo = static_cast<float>(numberArg(info, 3, "lo"));
-  s.hi = static_cast<float>(numberArg(info, 4, "hi"));
+  s.lo = floatArg(info, 3, "lo");
+  s.hi = floatArg(info, 4, "hi");
   const ArrayView edges = typedArrayArg(info, 5, napi_float64_array, "edges", true);
   s.gridLog2 = static_cast<int32_t>(intArg(info, 6, "gridLog2", -160, 130));
   s.gridOffset = intArg(info, 7, "gridOffset", -(INT64_C(1) << 52), INT64_C(1) << 52);
@@ -94,11 +102,11 @@ Napi::Value HistogramFn(const Napi::CallbackInfo& info) {
 Napi::Value TorchCombineFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const ArrayView orig = typedArrayArg(info, 0, napi_float32_array, "orig");
-  const float origMin = static_cast<float>(numberArg(info, 1, "origMin"));
-  const float origMax = static_cast<float>(numberArg(info, 2, "origMax"));
+  const float origMin = floatArg(info, 1, "origMin");
+  const float origMax = floatArg(info, 2, "origMax");
   const ArrayView update = typedArrayArg(info, 3, napi_float32_array, "update");
-  const float newMin = static_cast<float>(numberArg(info, 4, "newMin"));
-  const float newMax = static_cast<float>(numberArg(info, 5, "newMax"));
+  const float newMin = floatArg(info, 4, "newMin");
+  const float newMax = floatArg(info, 5, "newMax");
   const int64_t rate = intArg(info, 6, "upsampleRate", 1, 1024);
   const ArrayView out = typedArrayArg(info, 7, napi_float32_array, "out");
   if (orig.length == 0 || update.length != orig.length || out.length != orig.length)
@@ -117,8 +125,8 @@ Napi::Value TorchCombineFn(const Napi::CallbackInfo& info) {
 Napi::Value TorchSearchFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const ArrayView h = typedArrayArg(info, 0, napi_float32_array, "hist");
-  const float mn = static_cast<float>(numberArg(info, 1, "min"));
-  const float mx = static_cast<float>(numberArg(info, 2, "max"));
+  const float mn = floatArg(info, 1, "min");
+  const float mx = floatArg(info, 2, "max");
   const int64_t dst = intArg(info, 3, "dstBins", 2, INT64_C(1) << 16);
   if (h.length == 0) throwRange(env, "hist must not be empty");
   if (!(std::isfinite(mn) && std::isfinite(mx) && mn <= mx)) throwRange(env, "min/max must be finite with min <= max");
