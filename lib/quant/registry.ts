@@ -53,7 +53,12 @@ function factory(kind: unknown): (o: Record<string, unknown>) => Observer {
 export function createObserver(spec: ObserverSpec): Observer {
   if (!isObject(spec)) throw new TypeError(`spec must be an object, got ${typeName(spec)}`);
   const { observer, ...options } = spec;
-  return factory(observer)(options);
+  const o = factory(observer)(options);
+  // A misspelt option would otherwise be ignored silently (PyTorch raises on unknown kwargs).
+  const known = new Set(Object.keys(o.options));
+  const unknown = Object.keys(options).filter((k) => options[k] !== undefined && !known.has(k));
+  if (unknown.length) throw new TypeError(`unknown option${unknown.length > 1 ? 's' : ''} for ${String(observer)}: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  return o;
 }
 
 /** Restores an observer from toJSON() (or its JSON.parse'd text). */

@@ -242,34 +242,34 @@ namespace {
 struct Moments {
   const double* h;
   int64_t n;
-  double w;
-  std::vector<double> m0, m1, m2;  // sums over whole bins [0, j)
-  Moments(const double* hist, int64_t nbins, double width) : h(hist), n(nbins), w(width), m0(nbins + 1), m1(nbins + 1), m2(nbins + 1) {
+  double w, invW;
+  std::vector<double> m0, m1;  // count and sum of values over whole bins [0, j)
+  double total2;               // sum of squares of all values
+  Moments(const double* hist, int64_t nbins, double width)
+      : h(hist), n(nbins), w(width), invW(1.0 / width), m0(nbins + 1), m1(nbins + 1), total2(0) {
     for (int64_t j = 0; j < n; ++j) {
       const double a = j * w, b = (j + 1) * w;
       m0[j + 1] = m0[j] + h[j];
       m1[j + 1] = m1[j] + h[j] * (a + b) / 2;
-      m2[j + 1] = m2[j] + h[j] * (a * a + a * b + b * b) / 3;
+      total2 += h[j] * (a * a + a * b + b * b) / 3;
     }
   }
-  // Moments of the values in [0, x].
-  void at(double x, double* c0, double* c1, double* c2) const {
+  // Count and sum of the values in [0, x].
+  void at(double x, double* c0, double* c1) const {
     if (x <= 0) {
-      *c0 = *c1 = *c2 = 0;
+      *c0 = *c1 = 0;
       return;
     }
-    const double t = x / w;
+    const double t = x * invW;
     if (t >= static_cast<double>(n)) {
       *c0 = m0[n];
       *c1 = m1[n];
-      *c2 = m2[n];
       return;
     }
     const int64_t j = static_cast<int64_t>(t);
-    const double a = j * w, d = h[j] / w;
+    const double a = j * w, d = h[j] * invW;
     *c0 = m0[j] + d * (x - a);
     *c1 = m1[j] + d * (x * x - a * a) / 2;
-    *c2 = m2[j] + d * (x * x * x - a * a * a) / 3;
   }
 };
 
@@ -288,25 +288,25 @@ int64_t mseThresholdBins(const double* hist, int64_t nbins, double binWidth, int
   int64_t slot = 0;
   for (int64_t i = first; i <= nbins; i += stride, ++slot) {
     const double T = static_cast<double>(i) * binWidth, s = T / static_cast<double>(maxQ);
-    // Cell k = [(k - 1/2) s, (k + 1/2) s] rounds to k s; the last cell extends to infinity (clipping).
-    double err = 0, p0, p1, p2;
-    mo.at(0.5 * s, &p0, &p1, &p2);
-    err += p2;  // k = 0: sum of a^2
+    // Cell k = [(k - 1/2) s, (k + 1/2) s] rounds to q = k s; the last cell extends to infinity
+    // (clipping). Over a cell, sum (a - q)^2 = S2 - 2 q S1 + q^2 S0; the S2 terms add up to the
+    // total sum of squares, so only the counts and sums per cell are needed.
+    double cross = 0, p0, p1;
+    mo.at(0.5 * s, &p0, &p1);
     for (int64_t k = 1; k <= maxQ; ++k) {
-      double c0, c1, c2;
+      double c0, c1;
       if (k == maxQ) {
         c0 = mo.m0[nbins];
         c1 = mo.m1[nbins];
-        c2 = mo.m2[nbins];
       } else {
-        mo.at((static_cast<double>(k) + 0.5) * s, &c0, &c1, &c2);
+        mo.at((static_cast<double>(k) + 0.5) * s, &c0, &c1);
       }
-      const double q = static_cast<double>(k) * s, n0 = c0 - p0, n1 = c1 - p1, n2 = c2 - p2;
-      err += n2 - 2 * q * n1 + q * q * n0;
+      const double q = static_cast<double>(k) * s;
+      cross += q * (2 * (c1 - p1) - q * (c0 - p0));
       p0 = c0;
       p1 = c1;
-      p2 = c2;
     }
+    double err = mo.total2 - cross;
     if (err < 0) err = 0;
     if (errors) errors[slot] = err;
     if (err <= bestErr) {
