@@ -152,6 +152,9 @@ template <BinRule R>
 uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_t* counts, int ways, NonFinite* nf) {
   const BinConsts k = obsBinConsts(spec);
   const size_t bins = static_cast<size_t>(k.bins);
+  // Locals, so the loop does not re-read the spec after every counter store (possible aliasing).
+  const bool absolute = spec.absolute;
+  const double* const edges = spec.edges;
   const unsigned wayMask = static_cast<unsigned>(ways - 1);
   uint64_t dropped = 0;
   alignas(32) int32_t idx[8];
@@ -165,7 +168,7 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     __m256 v = w == 8 ? _mm256_loadu_ps(x + i) : loadTail(x + i, w, 0.0f);
     const unsigned ok = finiteBits(v) & lanes;
     if (__builtin_expect(ok != lanes, 0)) countLanes(v, ~ok & lanes, nf);
-    if (spec.absolute) v = absPs(v);
+    if (absolute) v = absPs(v);
     unsigned in;
     binIndex<R>(v, k, idx, &in);
     in &= ok;
@@ -188,7 +191,7 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     for (unsigned bits = in; bits; bits &= bits - 1) {
       const unsigned l = static_cast<unsigned>(__builtin_ctz(bits));
       size_t b = static_cast<size_t>(idx[l]);
-      if (R == BinRule::kNumpy) b = static_cast<size_t>(obsNumpyBinFix(val[l], static_cast<int64_t>(b), spec.edges, k.bins));
+      if (R == BinRule::kNumpy) b = static_cast<size_t>(obsNumpyBinFix(val[l], static_cast<int64_t>(b), edges, k.bins));
       ++counts[(l & wayMask) * bins + b];
     }
   }

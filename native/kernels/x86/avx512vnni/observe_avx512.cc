@@ -124,6 +124,9 @@ template <BinRule R>
 uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_t* counts, int ways, NonFinite* nf) {
   const BinConsts k = obsBinConsts(spec);
   const size_t bins = static_cast<size_t>(k.bins);
+  // Locals, so the loop does not re-read the spec after every counter store (possible aliasing).
+  const bool absolute = spec.absolute;
+  const double* const edges = spec.edges;
   const __m512 absMask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
   const unsigned wayMask = static_cast<unsigned>(ways - 1);  // ways is 1 or 4
   uint64_t dropped = 0;
@@ -139,7 +142,7 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     const __mmask16 bad = _mm512_mask_fpclass_ps_mask(m, v, kNonFiniteClass);
     if (__builtin_expect(bad != 0, 0)) countLanes(v, bad, nf);
     const __mmask16 ok = m & static_cast<__mmask16>(~bad);
-    if (spec.absolute) v = _mm512_and_ps(v, absMask);
+    if (absolute) v = _mm512_and_ps(v, absMask);
     __mmask16 in;
     const __m512i q = binIndex<R>(v, k, &in);
     in &= ok;
@@ -170,7 +173,7 @@ uint64_t histogramT(const float* x, size_t n, const HistogramSpec& spec, uint32_
     for (unsigned bits = in; bits; bits &= bits - 1) {
       const unsigned l = static_cast<unsigned>(__builtin_ctz(bits));
       size_t b = static_cast<size_t>(idx[l]);
-      if (R == BinRule::kNumpy) b = static_cast<size_t>(obsNumpyBinFix(val[l], static_cast<int64_t>(b), spec.edges, k.bins));
+      if (R == BinRule::kNumpy) b = static_cast<size_t>(obsNumpyBinFix(val[l], static_cast<int64_t>(b), edges, k.bins));
       ++counts[(l & wayMask) * bins + b];
     }
   }
