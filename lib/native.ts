@@ -119,6 +119,44 @@ export interface NativeBinding {
     out: Float32Array,
     isa?: string,
   ): Float32Array;
+  // observe family (native/napi/observe.cc)
+  minMax(x: Float32Array, isa?: string, absolute?: boolean): [min: number, max: number, nan: number, posInf: number, negInf: number];
+  minMaxPerChannel(
+    x: Float32Array,
+    outer: number,
+    channels: number,
+    inner: number,
+    mins: Float32Array,
+    maxs: Float32Array,
+    isa?: string,
+  ): [nan: number, posInf: number, negInf: number];
+  histogram(
+    x: Float32Array,
+    rule: 0 | 1 | 2 | 3,
+    bins: number,
+    lo: number,
+    hi: number,
+    edges: Float64Array | null,
+    gridLog2: number,
+    gridOffset: number,
+    absolute: boolean,
+    counts: Float64Array,
+    isa?: string,
+  ): [dropped: number, nan: number, posInf: number, negInf: number];
+  torchCombineHistograms(
+    orig: Float32Array,
+    origMin: number,
+    origMax: number,
+    update: Float32Array,
+    newMin: number,
+    newMax: number,
+    upsampleRate: number,
+    out: Float32Array,
+  ): Float32Array;
+  torchHistogramSearch(hist: Float32Array, min: number, max: number, dstBins: number): [min: number, max: number, startBin: number, endBin: number, evaluations: number];
+  entropyThreshold(hist: Float64Array, levels: number, startBin: number, stride: number, divergences: Float64Array | null): number;
+  mseThreshold(hist: Float64Array, binWidth: number, maxQ: number, startBin: number, stride: number, errors: Float64Array | null): number;
+  ortEntropyThreshold(hist: Float64Array, numQuantizedBins: number): [start: number, end: number];
 }
 
 /** The package root: lib/ (sources under vitest) and dist/ (compiled) both sit one level below. */

@@ -148,6 +148,38 @@ function ortOne(minIn: number, maxIn: number, r: Resolved): [number, number] {
   return [f32(scale64), zp];
 }
 
+/** Options with every default filled in (what an observer records in its JSON). */
+export interface ResolvedQParamsOptions {
+  dtype: QuantType;
+  qscheme: QScheme;
+  reduceRange: boolean;
+  quantMin?: number;
+  quantMax?: number;
+  eps: number;
+  compat: 'pytorch' | 'onnxruntime';
+}
+
+/**
+ * Checks qparams options (TypeError / RangeError naming the option) and fills in the defaults;
+ * `perChannel` selects the default scheme and requires a matching one.
+ */
+export function resolveQParamsOptions(opts: QParamsOptions | undefined, perChannel: boolean): ResolvedQParamsOptions {
+  const r = resolve(opts, perChannel);
+  const o: QParamsOptions = opts ?? {};
+  const out: ResolvedQParamsOptions = {
+    dtype: r.signed ? 'qint8' : 'quint8',
+    qscheme: o.qscheme ?? (perChannel ? 'per_channel_affine' : 'per_tensor_affine'),
+    reduceRange: o.reduceRange === true,
+    eps: r.eps,
+    compat: r.compat,
+  };
+  if (r.customRange) {
+    out.quantMin = o.quantMin;
+    out.quantMax = o.quantMax;
+  }
+  return out;
+}
+
 export function computeQParams(min: number, max: number, opts?: QParamsOptions): QParams;
 export function computeQParams(
   min: ArrayLike<number>,
