@@ -1,6 +1,7 @@
 // qint8 — fast int8 inference and quantization for Node.js.
 import { linear, linearAsync, packLinear } from './ops/linear';
 import { dequantize, quantize } from './quant/quantize';
+import { add, mul } from './ops/binary';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -11,6 +12,17 @@ export type { QuantizeParams } from './quant/quantize';
 export { cpuInfo, configure, measurePeakGops, defaultThreads } from './runtime';
 export type { CpuInfo, ConfigureOptions, IsaName } from './runtime';
 export type { QuantDType } from './check';
+export { add, mul, broadcastShape } from './ops/binary';
+export type { BinaryOutput } from './ops/binary';
+export type { QuantTensor, QuantOutput, OpOptions } from './ops/qtensor';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
-export const ops = { packLinear, linear, linearAsync, quantize, dequantize };
+export const ops = {
+  packLinear,
+  linear,
+  linearAsync,
+  quantize,
+  dequantize,
+  add,
+  mul,
+};

@@ -1,0 +1,29 @@
+// Typed surface of the binding functions of the int8 op set (native/napi/{binary,lut,pool,resize,
+// structural,dynquant}.cc). Kept apart from lib/native.ts so that op families land side by side.
+import { type NativeDType, native } from '../native';
+
+type QArray = Uint8Array | Int8Array;
+
+export interface OpsBinding {
+  binary<T extends QArray>(
+    op: 0 | 1,
+    dtype: NativeDType,
+    a: QArray,
+    aShape: number[],
+    b: QArray,
+    bShape: number[],
+    aScale: number,
+    aZeroPoint: number,
+    bScale: number,
+    bZeroPoint: number,
+    cScale: number,
+    cZeroPoint: number,
+    relu: boolean,
+    out: T,
+    isa?: string,
+  ): T;
+}
+
+export function opsNative(): OpsBinding {
+  return native() as unknown as OpsBinding;
+}
