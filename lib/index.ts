@@ -2,6 +2,7 @@
 import { linear, linearAsync, packLinear } from './ops/linear';
 import { dequantize, quantize } from './quant/quantize';
 import { add, mul } from './ops/binary';
+import { applyLookupTable, lookupTable, unary } from './ops/lut';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -15,6 +16,8 @@ export type { QuantDType } from './check';
 export { add, mul, broadcastShape } from './ops/binary';
 export type { BinaryOutput } from './ops/binary';
 export type { QuantTensor, QuantOutput, OpOptions } from './ops/qtensor';
+export { LookupTable, lookupTable, applyLookupTable, unary, UNARY_FUNCTIONS } from './ops/lut';
+export type { UnaryFunction, UnaryOutput, UnaryParams, TableQParams } from './ops/lut';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
 export const ops = {
@@ -25,4 +28,7 @@ export const ops = {
   dequantize,
   add,
   mul,
+  lookupTable,
+  applyLookupTable,
+  unary,
 };

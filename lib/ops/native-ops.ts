@@ -22,6 +22,10 @@ export interface OpsBinding {
     out: T,
     isa?: string,
   ): T;
+  lutBuild(fn: number, alpha: number, beta: number, inType: NativeDType, inScale: number, inZeroPoint: number, outType: NativeDType, outScale: number, outZeroPoint: number): Uint8Array;
+  lutInputs(inType: NativeDType, inScale: number, inZeroPoint: number): Float32Array;
+  lutQuantize(values: Float32Array, outType: NativeDType, outScale: number, outZeroPoint: number): Uint8Array;
+  lutApply<T extends QArray>(table: Uint8Array, x: QArray, out: T, isa?: string): T;
 }
 
 export function opsNative(): OpsBinding {
