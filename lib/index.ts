@@ -3,6 +3,7 @@ import { linear, linearAsync, packLinear } from './ops/linear';
 import { dequantize, quantize } from './quant/quantize';
 import { add, mul } from './ops/binary';
 import { applyLookupTable, lookupTable, unary } from './ops/lut';
+import { averagePool2d, globalAveragePool, maxPool2d } from './ops/pool';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -18,6 +19,8 @@ export type { BinaryOutput } from './ops/binary';
 export type { QuantTensor, QuantOutput, OpOptions } from './ops/qtensor';
 export { LookupTable, lookupTable, applyLookupTable, unary, UNARY_FUNCTIONS } from './ops/lut';
 export type { UnaryFunction, UnaryOutput, UnaryParams, TableQParams } from './ops/lut';
+export { maxPool2d, averagePool2d, globalAveragePool, pool2dOutputShape } from './ops/pool';
+export type { Pool2dParams, AveragePool2dParams, AutoPadMode, NhwcTensor } from './ops/pool';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
 export const ops = {
@@ -31,4 +34,7 @@ export const ops = {
   lookupTable,
   applyLookupTable,
   unary,
+  maxPool2d,
+  averagePool2d,
+  globalAveragePool,
 };

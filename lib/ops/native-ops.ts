@@ -26,6 +26,32 @@ export interface OpsBinding {
   lutInputs(inType: NativeDType, inScale: number, inZeroPoint: number): Float32Array;
   lutQuantize(values: Float32Array, outType: NativeDType, outScale: number, outZeroPoint: number): Uint8Array;
   lutApply<T extends QArray>(table: Uint8Array, x: QArray, out: T, isa?: string): T;
+  poolPlan(geometry: number[]): [number, number, number, number, number, number];
+  maxPool2d<T extends QArray>(dtype: NativeDType, x: QArray, geometry: number[], out: T, isa?: string): T;
+  averagePool2d<T extends QArray>(
+    dtype: NativeDType,
+    x: QArray,
+    geometry: number[],
+    inScale: number,
+    inZeroPoint: number,
+    outScale: number,
+    outZeroPoint: number,
+    out: T,
+    isa?: string,
+  ): T;
+  globalAveragePool<T extends QArray>(
+    dtype: NativeDType,
+    x: QArray,
+    n: number,
+    hw: number,
+    c: number,
+    inScale: number,
+    inZeroPoint: number,
+    outScale: number,
+    outZeroPoint: number,
+    out: T,
+    isa?: string,
+  ): T;
 }
 
 export function opsNative(): OpsBinding {
