@@ -4,6 +4,8 @@ import { dequantize, quantize } from './quant/quantize';
 import { add, mul } from './ops/binary';
 import { applyLookupTable, lookupTable, unary } from './ops/lut';
 import { averagePool2d, globalAveragePool, maxPool2d } from './ops/pool';
+import { resize } from './ops/resize';
+import { concat, pad } from './ops/structural';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -21,6 +23,10 @@ export { LookupTable, lookupTable, applyLookupTable, unary, UNARY_FUNCTIONS } fr
 export type { UnaryFunction, UnaryOutput, UnaryParams, TableQParams } from './ops/lut';
 export { maxPool2d, averagePool2d, globalAveragePool, pool2dOutputShape } from './ops/pool';
 export type { Pool2dParams, AveragePool2dParams, AutoPadMode, NhwcTensor } from './ops/pool';
+export { resize, resizeOutputShape } from './ops/resize';
+export type { ResizeParams, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize';
+export { pad, padOutputShape, concat } from './ops/structural';
+export type { PadParams, PadMode, PadTensor } from './ops/structural';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
 export const ops = {
@@ -37,4 +43,7 @@ export const ops = {
   maxPool2d,
   averagePool2d,
   globalAveragePool,
+  resize,
+  pad,
+  concat,
 };

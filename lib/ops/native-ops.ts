@@ -52,6 +52,29 @@ export interface OpsBinding {
     out: T,
     isa?: string,
   ): T;
+  resizeOutputSize(input: number, scale: number): number;
+  resize2d<T extends QArray>(
+    dtype: NativeDType,
+    x: QArray,
+    geometry: number[],
+    scaleH: number,
+    scaleW: number,
+    mode: number,
+    coord: number,
+    nearest: number,
+    out: T,
+    isa?: string,
+  ): T;
+  pad<T extends QArray>(x: QArray, shape: number[], begin: number[], end: number[], mode: number, value: number, out: T): T;
+  concat<T extends QArray>(
+    dtype: NativeDType,
+    inputs: { data: QArray; shape: number[]; scale: number; zeroPoint: number }[],
+    axis: number,
+    outScale: number,
+    outZeroPoint: number,
+    out: T,
+    isa?: string,
+  ): T;
 }
 
 export function opsNative(): OpsBinding {
