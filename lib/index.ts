@@ -6,6 +6,7 @@ import { applyLookupTable, lookupTable, unary } from './ops/lut';
 import { averagePool2d, globalAveragePool, maxPool2d } from './ops/pool';
 import { resize } from './ops/resize';
 import { concat, pad } from './ops/structural';
+import { dynamicQuantize } from './ops/dynquant';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -27,6 +28,8 @@ export { resize, resizeOutputShape } from './ops/resize';
 export type { ResizeParams, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize';
 export { pad, padOutputShape, concat } from './ops/structural';
 export type { PadParams, PadMode, PadTensor } from './ops/structural';
+export { dynamicQuantize } from './ops/dynquant';
+export type { DynamicQuantized } from './ops/dynquant';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
 export const ops = {
@@ -46,4 +49,5 @@ export const ops = {
   resize,
   pad,
   concat,
+  dynamicQuantize,
 };

@@ -75,6 +75,7 @@ export interface OpsBinding {
     out: T,
     isa?: string,
   ): T;
+  dynamicQuantize(x: Float32Array, out: Uint8Array, isa?: string): [number, number];
 }
 
 export function opsNative(): OpsBinding {
