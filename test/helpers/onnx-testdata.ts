@@ -157,5 +157,6 @@ export function loadNodeTest(name: string, opts: { dataOnly?: boolean } = {}): N
 
 /** Names of the node tests present whose name matches. */
 export function listNodeTests(match: RegExp): string[] {
+  if (!fs.existsSync(NODE_DIR)) return [];
   return fs.readdirSync(NODE_DIR).filter((d) => match.test(d)).sort();
 }
