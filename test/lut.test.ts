@@ -129,7 +129,7 @@ describe('tables of the other functions = dequantize, f, quantize', () => {
 });
 
 describe('applyLookupTable on every ISA', () => {
-  for (const n of [1, 63, 64, 65, 1000, 300001])
+  for (const n of [1, 63, 64, 65, 1000, 2100001])
     it(`n=${n}`, () => {
       const r = rng(n);
       const t = lookupTable((x) => Math.sin(x), { scale: 0.05, zeroPoint: 128 }, { scale: 1 / 127, zeroPoint: 128 });

@@ -261,7 +261,8 @@ void qlinearBinary(Isa isa, const BinaryConfig& cfg, const void* a, const std::v
     }
   };
 
-  constexpr int64_t kGrain = 1 << 16;
+  // About 50 us of work per task: waking a pool thread does not pay off for less.
+  constexpr int64_t kGrain = 1 << 18;
   const int64_t tasks = (total + kGrain - 1) / kGrain;
   if (tasks <= 1) {
     runRange(0, total);

@@ -34,7 +34,7 @@ const DynQuantKernelTable& dynQuantKernels(Isa isa) {
 void minMax(Isa isa, const float* x, size_t n, float* mn, float* mx, int maxThreads) {
   const DynQuantKernelTable& kt = dynQuantKernels(isa);
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-  constexpr size_t kGrain = 1 << 16;
+  constexpr size_t kGrain = 1 << 18;
   const size_t tasks = (n + kGrain - 1) / kGrain;
   if (tasks <= 1) {
     kt.minMax(x, n, &lo, &hi);

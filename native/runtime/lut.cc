@@ -130,7 +130,8 @@ void buildLookupTable(UnaryFn fn, const UnaryParams& p, DType inType, const QPar
 void applyLookupTable(Isa isa, const uint8_t table[256], const uint8_t* x, size_t n, uint8_t* y, int maxThreads) {
   const LutKernelTable& kt = lutKernels(isa);
   auto fn = lutFastSupported(kt) ? kt.lookupFast : kt.lookup;
-  constexpr size_t kGrain = 1 << 17;
+  // About 50-100 us of work per task (waking a pool thread does not pay off for less).
+  constexpr size_t kGrain = 1 << 20;
   const size_t tasks = (n + kGrain - 1) / kGrain;
   if (tasks <= 1) {
     fn(table, x, n, y);

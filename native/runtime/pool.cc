@@ -129,7 +129,8 @@ void maxPool2d(Isa isa, const Pool2dParams& p, DType type, const void* x, void* 
   const uint8_t* X = static_cast<const uint8_t*>(x);
   uint8_t* Y = static_cast<uint8_t*>(y);
   const int64_t pixels = p.n * pl.oh * pl.ow;
-  const int64_t grain = std::max<int64_t>(1, (1 << 15) / (p.c * p.kh * p.kw));
+  // Tasks of about 50 us (waking a pool thread does not pay off for less).
+  const int64_t grain = std::max<int64_t>(1, (1 << 19) / (p.c * p.kh * p.kw));
   parallelChunks(pixels, grain, maxThreads, [&](int64_t b0, int64_t b1) {
     std::vector<const uint8_t*> rows(static_cast<size_t>(p.kh * p.kw));
     for (int64_t o = b0; o < b1; ++o) {
@@ -156,7 +157,7 @@ void globalAveragePool(Isa isa, int64_t n, int64_t hw, int64_t c, DType type, co
   // Tasks: (batch, channel block of 256).
   constexpr int64_t kBlock = 256;
   const int64_t blocks = (c + kBlock - 1) / kBlock;
-  parallelChunks(n * blocks, std::max<int64_t>(1, (1 << 16) / (hw * kBlock)), maxThreads, [&](int64_t t0, int64_t t1) {
+  parallelChunks(n * blocks, std::max<int64_t>(1, (1 << 18) / (hw * kBlock)), maxThreads, [&](int64_t t0, int64_t t1) {
     alignas(64) int32_t acc[kBlock];
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t b = t / blocks, j = (t % blocks) * kBlock, w = std::min(kBlock, c - j);
@@ -184,7 +185,7 @@ void averagePool2d(Isa isa, const Pool2dParams& p, DType type, const QParams& in
   AvgPoolParams ap{in.scale, in.zeroPoint, 0.f, out.scale, static_cast<float>(out.zeroPoint),
                    static_cast<float>(qmin(type)), static_cast<float>(qmax(type))};
   const int64_t pixels = p.n * pl.oh * pl.ow;
-  const int64_t grain = std::max<int64_t>(1, (1 << 14) / (p.c * p.kh * p.kw));
+  const int64_t grain = std::max<int64_t>(1, (1 << 17) / (p.c * p.kh * p.kw));
   parallelChunks(pixels, grain, maxThreads, [&](int64_t b0, int64_t b1) {
     std::vector<const uint8_t*> rows(static_cast<size_t>(p.kh * p.kw));
     AvgPoolParams q = ap;

@@ -113,7 +113,8 @@ void resize2d(Isa isa, const ResizeParams& p, DType type, const void* x, void* y
   uint8_t* Y = static_cast<uint8_t*>(y);
   const size_t c = static_cast<size_t>(p.c);
   const int64_t rowsOut = p.n * p.oh;
-  const int64_t grain = std::max<int64_t>(1, (1 << 16) / (p.ow * p.c));
+  // Tasks of about 50 us (waking a pool thread does not pay off for less).
+  const int64_t grain = std::max<int64_t>(1, (p.mode == ResizeMode::kNearest ? (1 << 20) : (1 << 17)) / (p.ow * p.c));
   const int64_t tasks = (rowsOut + grain - 1) / grain;
   auto run = [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {

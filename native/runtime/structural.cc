@@ -108,7 +108,8 @@ void pad(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, c
     std::memset(Y, value, static_cast<size_t>(total));
     return;
   }
-  const int64_t grain = std::max<int64_t>(1, (1 << 17) / out[rank - 1]);
+  // Tasks of about 50 us of copying (waking a pool thread does not pay off for less).
+  const int64_t grain = std::max<int64_t>(1, (1 << 20) / out[rank - 1]);
   const int64_t tasks = (rows + grain - 1) / grain;
   if (tasks <= 1) {
     padRows(job, 0, rows, X, Y);
@@ -171,11 +172,11 @@ void concat(Isa isa, const std::vector<ConcatInput>& inputs, int axis, DType typ
   };
   const int64_t total = outer * outBlock;
   if (total == 0) return;
-  if (outer < 2 || total < (1 << 18)) {
+  if (outer < 2 || total < (1 << 20)) {
     runOuter(0, outer, maxThreads);  // a single block may still thread inside the lookup
     return;
   }
-  const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, outBlock));
+  const int64_t grain = std::max<int64_t>(1, (1 << 19) / std::max<int64_t>(1, outBlock));
   const int64_t tasks = (outer + grain - 1) / grain;
   ThreadPool::global().parallelFor(
       static_cast<int>(tasks), [&](int t, int) { runOuter(t * grain, std::min(outer, (t + 1) * grain), 1); },

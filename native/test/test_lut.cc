@@ -38,8 +38,8 @@ TEST(lut_lookup_every_isa_matches_reference) {
       kt.lookup(table, inPlace.data(), n, inPlace.data());
       CHECK_MSG(want == inPlace, std::string("lookup in place ") + isaName(isa));
     }
-    // Through the driver (threads above 128K elements).
-    std::vector<uint8_t> x(300001), want(x.size()), got(x.size());
+    // Through the driver (threads above 1M elements).
+    std::vector<uint8_t> x(2100001), want(x.size()), got(x.size());
     for (auto& v : x) v = static_cast<uint8_t>(r.next());
     applyLookupTable(Isa::kScalar, table, x.data(), x.size(), want.data());
     applyLookupTable(isa, table, x.data(), x.size(), got.data());

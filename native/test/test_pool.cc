@@ -114,6 +114,27 @@ TEST(pool_drivers_every_isa_match_reference) {
   }
 }
 
+TEST(pool_threaded_paths_match_reference) {
+  qt::Rng r(29);
+  Pool2dParams p;
+  p.n = 4, p.h = p.w = 32, p.c = 600, p.kh = p.kw = 3, p.padTop = p.padLeft = p.padBottom = p.padRight = 1;
+  std::vector<uint8_t> x(static_cast<size_t>(p.n * p.h * p.w * p.c));
+  for (auto& v : x) v = static_cast<uint8_t>(r.next());
+  const QParams qi{0.05f, 100}, qo{0.03f, 120};
+  std::vector<uint8_t> w1(x.size()), g1(x.size()), w2(x.size()), g2(x.size()), w3(4 * 600), g3(4 * 600);
+  maxPool2d(Isa::kScalar, p, DType::kU8, x.data(), w1.data(), 1);
+  averagePool2d(Isa::kScalar, p, DType::kU8, qi, qo, x.data(), w2.data(), 1);
+  globalAveragePool(Isa::kScalar, p.n, p.h * p.w, p.c, DType::kU8, qi, qo, x.data(), w3.data(), 1);
+  for (int isaI = 0; isaI < kIsaCount; ++isaI) {
+    const Isa isa = static_cast<Isa>(isaI);
+    if (!isaSupported(isa)) continue;
+    maxPool2d(isa, p, DType::kU8, x.data(), g1.data());
+    averagePool2d(isa, p, DType::kU8, qi, qo, x.data(), g2.data());
+    globalAveragePool(isa, p.n, p.h * p.w, p.c, DType::kU8, qi, qo, x.data(), g3.data());
+    CHECK_MSG(w1 == g1 && w2 == g2 && w3 == g3, std::string("pool threads ") + isaName(isa));
+  }
+}
+
 TEST(pool_plan_follows_onnx_rules) {
   Pool2dParams p;
   p.h = p.w = 13;

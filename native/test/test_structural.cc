@@ -84,11 +84,11 @@ TEST(pad_modes) {
     threw = true;
   }
   CHECK(threw);
-  // Threaded path (> 128K output bytes) against the single-row path.
-  std::vector<uint8_t> big(3 * 200 * 301), a((3 + 2) * (200 + 3) * (301 + 5)), b(a.size());
+  // Threaded path (> 1M output bytes) against one thread.
+  std::vector<uint8_t> big(3 * 1000 * 301), a((3 + 2) * (1000 + 3) * (301 + 5)), b(a.size());
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 7);
-  pad({3, 200, 301}, {1, 1, 2}, {1, 2, 3}, PadMode::kReflect, 0, big.data(), a.data(), 1);
-  pad({3, 200, 301}, {1, 1, 2}, {1, 2, 3}, PadMode::kReflect, 0, big.data(), b.data());
+  pad({3, 1000, 301}, {1, 1, 2}, {1, 2, 3}, PadMode::kReflect, 0, big.data(), a.data(), 1);
+  pad({3, 1000, 301}, {1, 1, 2}, {1, 2, 3}, PadMode::kReflect, 0, big.data(), b.data());
   CHECK(a == b);
 }
 
@@ -107,4 +107,30 @@ TEST(concat_copies_and_requantizes) {
     threw = true;
   }
   CHECK(threw);
+}
+
+TEST(concat_and_resize_threaded_paths_match_one_thread) {
+  qt::Rng r(9);
+  std::vector<uint8_t> a(8 * 100000), b(8 * 50000);
+  for (auto& v : a) v = static_cast<uint8_t>(r.next());
+  for (auto& v : b) v = static_cast<uint8_t>(r.next());
+  for (int isaI = 0; isaI < kIsaCount; ++isaI) {
+    const Isa isa = static_cast<Isa>(isaI);
+    if (!isaSupported(isa)) continue;
+    std::vector<uint8_t> one(a.size() + b.size()), many(one.size());
+    const std::vector<ConcatInput> in = {{a.data(), {8, 100000}, {0.1f, 3}}, {b.data(), {8, 50000}, {0.05f, 7}}};
+    concat(isa, in, 1, DType::kU8, {0.1f, 3}, one.data(), 1);
+    concat(isa, in, 1, DType::kU8, {0.1f, 3}, many.data());
+    CHECK_MSG(one == many, std::string("concat threads ") + isaName(isa));
+    ResizeParams p;
+    p.h = p.w = 64, p.c = 128, p.oh = p.ow = 128, p.scaleH = p.scaleW = 2.f;
+    std::vector<uint8_t> x(64 * 64 * 128), y1(128 * 128 * 128), y2(y1.size());
+    for (auto& v : x) v = static_cast<uint8_t>(r.next());
+    for (ResizeMode m : {ResizeMode::kNearest, ResizeMode::kLinear}) {
+      p.mode = m;
+      resize2d(Isa::kScalar, p, DType::kU8, x.data(), y1.data(), 1);
+      resize2d(isa, p, DType::kU8, x.data(), y2.data());
+      CHECK_MSG(y1 == y2, std::string("resize threads ") + isaName(isa));
+    }
+  }
 }
