@@ -88,23 +88,53 @@ void parallelChunks(int64_t total, int64_t grain, int maxThreads, F&& fn) {
       static_cast<int>(tasks), [&](int t, int) { fn(t * grain, std::min(total, (t + 1) * grain)); }, maxThreads);
 }
 
-// Rows (pointers to c-byte channel vectors) of the window of output pixel (b, oy, ox), in
-// row-major window order, skipping positions outside the input.
-size_t windowRows(const Pool2dParams& p, const Pool2dPlan& pl, const uint8_t* x, int64_t b, int64_t oy, int64_t ox,
-                  const uint8_t** rows) {
-  size_t k = 0;
-  const int64_t y0 = oy * p.sh - pl.padTop, x0 = ox * p.sw - pl.padLeft;
-  const uint8_t* img = x + b * p.h * p.w * p.c;
-  for (int64_t i = 0; i < p.kh; ++i) {
-    const int64_t iy = y0 + i * p.dh;
-    if (iy < 0 || iy >= p.h) continue;
-    for (int64_t j = 0; j < p.kw; ++j) {
-      const int64_t ix = x0 + j * p.dw;
-      if (ix < 0 || ix >= p.w) continue;
-      rows[k++] = img + (iy * p.w + ix) * p.c;
+// Per output index of one axis: the input coordinate of kernel tap 0 and the range [lo, hi) of
+// taps that fall inside the input (contiguous, also with dilation).
+struct AxisTaps {
+  std::vector<int64_t> start, lo, hi;
+};
+
+AxisTaps axisTaps(int64_t out, int64_t in, int64_t k, int64_t s, int64_t d, int64_t pad) {
+  AxisTaps t;
+  t.start.resize(static_cast<size_t>(out));
+  t.lo.resize(static_cast<size_t>(out));
+  t.hi.resize(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t s0 = o * s - pad;
+    int64_t lo = 0, hi = k;
+    while (lo < k && s0 + lo * d < 0) ++lo;
+    while (hi > lo && s0 + (hi - 1) * d >= in) --hi;
+    t.start[o] = s0;
+    t.lo[o] = lo;
+    t.hi[o] = hi;
+  }
+  return t;
+}
+
+// Runs fn(o, rows, k) for output pixels [o0, o1) (o = (b * oh + oy) * ow + ox), rows being the
+// window's input channel vectors inside the input, in row-major window order.
+template <typename F>
+void forWindows(const Pool2dParams& p, const Pool2dPlan& pl, const AxisTaps& ty, const AxisTaps& tx, const uint8_t* x,
+                int64_t o0, int64_t o1, F&& fn) {
+  std::vector<const uint8_t*> rows(static_cast<size_t>(p.kh * p.kw));
+  int64_t ox = o0 % pl.ow, oy = (o0 / pl.ow) % pl.oh, b = o0 / (pl.ow * pl.oh);
+  const int64_t rowBytes = p.w * p.c;
+  for (int64_t o = o0; o < o1; ++o) {
+    const uint8_t* img = x + b * p.h * rowBytes;
+    size_t k = 0;
+    for (int64_t i = ty.lo[oy]; i < ty.hi[oy]; ++i) {
+      const uint8_t* row = img + (ty.start[oy] + i * p.dh) * rowBytes + tx.start[ox] * p.c;
+      for (int64_t j = tx.lo[ox]; j < tx.hi[ox]; ++j) rows[k++] = row + j * p.dw * p.c;
+    }
+    fn(o, rows.data(), k);
+    if (++ox == pl.ow) {
+      ox = 0;
+      if (++oy == pl.oh) {
+        oy = 0;
+        ++b;
+      }
     }
   }
-  return k;
 }
 
 }  // namespace
@@ -131,13 +161,11 @@ void maxPool2d(Isa isa, const Pool2dParams& p, DType type, const void* x, void* 
   const int64_t pixels = p.n * pl.oh * pl.ow;
   // Tasks of about 50 us (waking a pool thread does not pay off for less).
   const int64_t grain = std::max<int64_t>(1, (1 << 19) / (p.c * p.kh * p.kw));
+  const AxisTaps ty = axisTaps(pl.oh, p.h, p.kh, p.sh, p.dh, pl.padTop), tx = axisTaps(pl.ow, p.w, p.kw, p.sw, p.dw, pl.padLeft);
   parallelChunks(pixels, grain, maxThreads, [&](int64_t b0, int64_t b1) {
-    std::vector<const uint8_t*> rows(static_cast<size_t>(p.kh * p.kw));
-    for (int64_t o = b0; o < b1; ++o) {
-      const int64_t ox = o % pl.ow, oy = (o / pl.ow) % pl.oh, b = o / (pl.ow * pl.oh);
-      const size_t k = windowRows(p, pl, X, b, oy, ox, rows.data());
-      kt.maxRows(rows.data(), k, static_cast<size_t>(p.c), s, Y + o * p.c);
-    }
+    forWindows(p, pl, ty, tx, X, b0, b1, [&](int64_t o, const uint8_t* const* rows, size_t k) {
+      kt.maxRows(rows, k, static_cast<size_t>(p.c), s, Y + o * p.c);
+    });
   });
 }
 
@@ -186,15 +214,13 @@ void averagePool2d(Isa isa, const Pool2dParams& p, DType type, const QParams& in
                    static_cast<float>(qmin(type)), static_cast<float>(qmax(type))};
   const int64_t pixels = p.n * pl.oh * pl.ow;
   const int64_t grain = std::max<int64_t>(1, (1 << 17) / (p.c * p.kh * p.kw));
+  const AxisTaps ty = axisTaps(pl.oh, p.h, p.kh, p.sh, 1, pl.padTop), tx = axisTaps(pl.ow, p.w, p.kw, p.sw, 1, pl.padLeft);
   parallelChunks(pixels, grain, maxThreads, [&](int64_t b0, int64_t b1) {
-    std::vector<const uint8_t*> rows(static_cast<size_t>(p.kh * p.kw));
     AvgPoolParams q = ap;
-    for (int64_t o = b0; o < b1; ++o) {
-      const int64_t ox = o % pl.ow, oy = (o / pl.ow) % pl.oh, b = o / (pl.ow * pl.oh);
-      const size_t k = windowRows(p, pl, X, b, oy, ox, rows.data());
+    forWindows(p, pl, ty, tx, X, b0, b1, [&](int64_t o, const uint8_t* const* rows, size_t k) {
       q.count = static_cast<float>(p.countIncludePad ? p.kh * p.kw : static_cast<int64_t>(k));
-      kt.avgRows(rows.data(), k, static_cast<size_t>(p.c), q, s, Y + o * p.c);
-    }
+      kt.avgRows(rows, k, static_cast<size_t>(p.c), q, s, Y + o * p.c);
+    });
   });
 }
 
