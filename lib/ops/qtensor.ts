@@ -1,7 +1,6 @@
 // Argument checks shared by the int8 op set (binary, lut, pool, resize, structural, dynquant):
 // quantized tensors given as { data, shape, scale, zeroPoint }, output qparams, shapes, ISA.
 import {
-  QRANGE,
   type QuantDType,
   checkArray,
   checkObject,
@@ -106,4 +105,3 @@ export function checkBool(v: unknown, name: string): boolean {
   return v;
 }
 
-export { QRANGE };

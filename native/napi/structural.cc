@@ -63,8 +63,11 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
       throwRange(env, "inputs[" + std::to_string(i) + "].data length does not match its shape");
     Napi::Value sc = o.Get("scale"), zp = o.Get("zeroPoint");
     if (!sc.IsNumber() || !zp.IsNumber()) throwType(env, "inputs[" + std::to_string(i) + "] needs numeric scale and zeroPoint");
+    const double zd = zp.As<Napi::Number>().DoubleValue();
+    if (!(zd >= -128 && zd <= 255 && zd == std::floor(zd)))
+      throwRange(env, "inputs[" + std::to_string(i) + "].zeroPoint must be an integer in the type's range");
     inputs[i].q.scale = static_cast<float>(sc.As<Napi::Number>().DoubleValue());
-    inputs[i].q.zeroPoint = static_cast<int32_t>(zp.As<Napi::Number>().DoubleValue());
+    inputs[i].q.zeroPoint = static_cast<int32_t>(zd);
     outSize += size;
   }
   const int axis = static_cast<int>(intArg(info, 2, "axis", 0, 64));
