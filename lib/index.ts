@@ -2,6 +2,12 @@
 import { conv2d, conv2dAsync, packConv2d } from './ops/conv';
 import { linear, linearAsync, packLinear } from './ops/linear';
 import { dequantize, quantize } from './quant/quantize';
+import { add, mul } from './ops/binary';
+import { applyLookupTable, lookupTable, unary } from './ops/lut';
+import { averagePool2d, globalAveragePool, maxPool2d } from './ops/pool';
+import { resize } from './ops/resize';
+import { concat, pad } from './ops/structural';
+import { dynamicQuantize } from './ops/dynquant';
 
 export { PackedLinear, packLinear, linear, linearAsync } from './ops/linear';
 export type { PackLinearOptions, LinearOptions, LinearInput, LinearOutput, LinearOutputDType } from './ops/linear';
@@ -24,6 +30,40 @@ export type { ObserverInput, TensorLike, NonFiniteCounts, MinMaxResult, ChannelM
 export { cpuInfo, configure, measurePeakGops, defaultThreads } from './runtime';
 export type { CpuInfo, ConfigureOptions, IsaName } from './runtime';
 export type { QuantDType } from './check';
+export { add, mul, broadcastShape } from './ops/binary';
+export type { BinaryOutput } from './ops/binary';
+export type { QuantTensor, QuantOutput, OpOptions } from './ops/qtensor';
+export { LookupTable, lookupTable, applyLookupTable, unary, UNARY_FUNCTIONS } from './ops/lut';
+export type { UnaryFunction, UnaryOutput, UnaryParams, TableQParams } from './ops/lut';
+export { maxPool2d, averagePool2d, globalAveragePool, pool2dOutputShape } from './ops/pool';
+export type { Pool2dParams, AveragePool2dParams, AutoPadMode, NhwcTensor } from './ops/pool';
+export { resize, resizeOutputShape } from './ops/resize';
+export type { ResizeParams, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize';
+export { pad, padOutputShape, concat } from './ops/structural';
+export type { PadParams, PadMode, PadTensor } from './ops/structural';
+export { dynamicQuantize } from './ops/dynquant';
+export type { DynamicQuantized } from './ops/dynquant';
 
 /** The kernel-level API (names used by external benchmarks; keep them stable). */
-export const ops = { packLinear, linear, linearAsync, packConv2d, conv2d, conv2dAsync, quantize, dequantize };
+export const ops = {
+  packLinear,
+  linear,
+  linearAsync,
+  packConv2d,
+  conv2d,
+  conv2dAsync,
+  quantize,
+  dequantize,
+  add,
+  mul,
+  lookupTable,
+  applyLookupTable,
+  unary,
+  maxPool2d,
+  averagePool2d,
+  globalAveragePool,
+  resize,
+  pad,
+  concat,
+  dynamicQuantize,
+};
