@@ -198,47 +198,70 @@ std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
   return std::make_unique<ConvOp>(Conv2d::create(c));
 }
 
-// Rows of A: A is [..., M, K], B is [K, N]; the GEMM runs on prod(...) * M rows.
+// A [..., M, K] x constant B. B [K, N]: one layer on prod(...) * M rows. B [b..., K, N]: one layer
+// per batch slice of B, and A's batch dims must equal B's (numpy broadcasting of A over a 2-D B
+// is the first case).
 class MatMulOp : public Op {
  public:
-  explicit MatMulOp(std::unique_ptr<Linear> l) : lin_(std::move(l)) {}
+  explicit MatMulOp(std::vector<std::unique_ptr<Linear>> l) : lins_(std::move(l)) {}
   void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
     const TensorView& a = in[0];
-    if (a.shape.rank < 1 || a.shape[a.shape.rank - 1] != lin_->k()) bad("A's last dimension must be K = " + std::to_string(lin_->k()));
-    const int64_t rows = a.shape.numel() / lin_->k();
-    if (out[0].shape.numel() != rows * lin_->n()) bad("output shape " + out[0].shape.str() + " does not match the product");
+    const Linear& l0 = *lins_[0];
+    const int64_t k = l0.k(), n = l0.n();
+    if (a.shape.rank < 1 || a.shape[a.shape.rank - 1] != k) bad("A's last dimension must be K = " + std::to_string(k));
+    const int64_t rows = a.shape.numel() / k;
+    if (out[0].shape.numel() != rows * n) bad("output shape " + out[0].shape.str() + " does not match the product");
     if (rows > INT32_MAX) bad("too many rows");
-    lin_->run(a.data, static_cast<int>(rows), static_cast<size_t>(lin_->k()), out[0].data, static_cast<size_t>(lin_->n()), nullptr, maxThreads);
+    const int64_t batches = static_cast<int64_t>(lins_.size());
+    if (rows % batches) bad("A's batch dimensions do not match B's");
+    const int64_t m = rows / batches;
+    const size_t ai = (a.type == ElemType::kF32 ? 4 : 1), oi = elemSize(out[0].type);
+    for (int64_t b = 0; b < batches; ++b)
+      lins_[b]->run(static_cast<const uint8_t*>(a.data) + b * m * k * ai, static_cast<int>(m), static_cast<size_t>(k),
+                    static_cast<uint8_t*>(out[0].data) + b * m * n * oi, static_cast<size_t>(n), nullptr, maxThreads);
   }
 
  private:
-  std::unique_ptr<Linear> lin_;
+  std::vector<std::unique_ptr<Linear>> lins_;
 };
 
-// B [K, N] (constant) as the linear layer's N x K weights.
-std::vector<int8_t> transposeB(const TensorView& b, int* n, int* k) {
-  if (b.shape.rank != 2) bad("B must be a 2-D constant (batched constant B is not supported)");
-  *k = static_cast<int>(b.shape[0]);
-  *n = static_cast<int>(b.shape[1]);
+// Slice `b` of a constant B [..., K, N] as the linear layer's N x K weights.
+std::vector<int8_t> transposeB(const TensorView& b, int64_t slice, int* n, int* k) {
+  if (b.shape.rank < 2) bad("B must be at least 2-D");
+  *k = static_cast<int>(b.shape[b.shape.rank - 2]);
+  *n = static_cast<int>(b.shape[b.shape.rank - 1]);
   const std::vector<int8_t> s8 = weightsS8(b);
-  std::vector<int8_t> t(s8.size());
+  const size_t base = static_cast<size_t>(slice) * *k * *n;
+  std::vector<int8_t> t(static_cast<size_t>(*k) * *n);
   for (int kk = 0; kk < *k; ++kk)
-    for (int j = 0; j < *n; ++j) t[static_cast<size_t>(j) * *k + kk] = s8[static_cast<size_t>(kk) * *n + j];
+    for (int j = 0; j < *n; ++j) t[static_cast<size_t>(j) * *k + kk] = s8[base + static_cast<size_t>(kk) * *n + j];
   return t;
 }
 
-// Per-column B parameters (scalar, [N], or [1, N]).
-void perColumn(const TensorView& t, int n, const char* what) {
+int64_t batchesOf(const TensorView& b) { return b.shape.numel() / (b.shape[b.shape.rank - 2] * b.shape[b.shape.rank - 1]); }
+
+// Per-column B parameters: a scalar, one entry per column ([N], [1, N]), or one per column of
+// each batch slice ([b..., 1, N]). Returns the offset of slice `slice`'s entries and their count.
+int64_t perColumn(const TensorView& t, int n, int64_t batches, int64_t slice, int* count, const char* what) {
   const int64_t c = t.shape.numel();
-  if (c != 1 && c != n) bad(std::string(what) + " must be a scalar or have one entry per column of B");
+  if (c == 1) {
+    *count = 1;
+    return 0;
+  }
+  *count = n;
+  if (c == n) return 0;
+  if (c == batches * n) return slice * n;
+  bad(std::string(what) + " must be a scalar or have one entry per column of B");
 }
 
 // QLinearMatMul inputs: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp, [bias (qint8 extension)]
 std::unique_ptr<Op> makeQLinearMatMul(const OpContext& ctx) {
+  const TensorView& b = constInput(ctx, 3, "b");
+  std::vector<std::unique_ptr<Linear>> lins;
+  for (int64_t slice = 0; slice < batchesOf(b); ++slice) {
   LinearConfig l;
   l.isa = ctx.isa;
-  const TensorView& b = constInput(ctx, 3, "b");
-  const std::vector<int8_t> w = transposeB(b, &l.n, &l.k);
+  const std::vector<int8_t> w = transposeB(b, slice, &l.n, &l.k);
   l.weight = w.data();
   const TensorView& as = constInput(ctx, 1, "a_scale");
   const TensorView& az = constInput(ctx, 2, "a_zero_point");
@@ -247,14 +270,14 @@ std::unique_ptr<Op> makeQLinearMatMul(const OpContext& ctx) {
   l.input.zeroPoint = zeroPointOf(az, "a_zero_point");
   const TensorView& bs = constInput(ctx, 4, "b_scale");
   if (bs.type != ElemType::kF32) bad("b_scale must be float32");
-  perColumn(bs, l.n, "b_scale");
-  l.weightScale = bs.as<const float>();
-  l.weightScaleCount = static_cast<int>(bs.shape.numel());
+  l.weightScale = bs.as<const float>() + perColumn(bs, l.n, batchesOf(b), slice, &l.weightScaleCount, "b_scale");
   const TensorView& bz = constInput(ctx, 5, "b_zero_point");
-  perColumn(bz, l.n, "b_zero_point");
-  const std::vector<int32_t> wzp = weightZeroPoints(bz, b.type == ElemType::kU8);
+  int zcount = 0;
+  const int64_t zoff = perColumn(bz, l.n, batchesOf(b), slice, &zcount, "b_zero_point");
+  const std::vector<int32_t> zall = weightZeroPoints(bz, b.type == ElemType::kU8);
+  const std::vector<int32_t> wzp(zall.begin() + zoff, zall.begin() + zoff + zcount);
   l.weightZeroPoint = wzp.data();
-  l.weightZeroPointCount = static_cast<int>(wzp.size());
+  l.weightZeroPointCount = zcount;
   const TensorView& ys = constInput(ctx, 6, "y_scale");
   const TensorView& yz = constInput(ctx, 7, "y_zero_point");
   l.outputType = qtypeOf(yz.type, "y_zero_point");
@@ -266,15 +289,19 @@ std::unique_ptr<Op> makeQLinearMatMul(const OpContext& ctx) {
     l.biasQ = bias.as<const int32_t>();
   }
   fusedActivation(ctx.attrs, &l.relu, &l.hasClip, &l.clipMin, &l.clipMax);
-  return std::make_unique<MatMulOp>(Linear::create(l));
+  lins.push_back(Linear::create(l));
+  }
+  return std::make_unique<MatMulOp>(std::move(lins));
 }
 
 // MatMulInteger inputs: a, b, [a_zero_point], [b_zero_point] -> int32
 std::unique_ptr<Op> makeMatMulInteger(const OpContext& ctx) {
+  const TensorView& b = constInput(ctx, 1, "b");
+  std::vector<std::unique_ptr<Linear>> lins;
+  for (int64_t slice = 0; slice < batchesOf(b); ++slice) {
   LinearConfig l;
   l.isa = ctx.isa;
-  const TensorView& b = constInput(ctx, 1, "b");
-  const std::vector<int8_t> w = transposeB(b, &l.n, &l.k);
+  const std::vector<int8_t> w = transposeB(b, slice, &l.n, &l.k);
   l.weight = w.data();
   const float one = 1.0f;
   l.weightScale = &one;
@@ -288,8 +315,10 @@ std::unique_ptr<Op> makeMatMulInteger(const OpContext& ctx) {
   std::vector<int32_t> wzp;
   if (ctx.inputPresent.size() > 3 && ctx.inputPresent[3]) {
     const TensorView& bz = constInput(ctx, 3, "b_zero_point");
-    perColumn(bz, l.n, "b_zero_point");
-    wzp = weightZeroPoints(bz, b.type == ElemType::kU8);
+    int zcount = 0;
+    const int64_t zoff = perColumn(bz, l.n, batchesOf(b), slice, &zcount, "b_zero_point");
+    const std::vector<int32_t> zall = weightZeroPoints(bz, b.type == ElemType::kU8);
+    wzp.assign(zall.begin() + zoff, zall.begin() + zoff + zcount);
   } else if (b.type == ElemType::kU8) {
     wzp.assign(1, -128);
   }
@@ -298,7 +327,9 @@ std::unique_ptr<Op> makeMatMulInteger(const OpContext& ctx) {
     l.weightZeroPointCount = static_cast<int>(wzp.size());
   }
   l.outputType = DType::kS32;
-  return std::make_unique<MatMulOp>(Linear::create(l));
+  lins.push_back(Linear::create(l));
+  }
+  return std::make_unique<MatMulOp>(std::move(lins));
 }
 
 }  // namespace
