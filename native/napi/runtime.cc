@@ -28,6 +28,7 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   feat.Set("avx512vl", f.avx512vl);
   feat.Set("avx512dq", f.avx512dq);
   feat.Set("avx512vnni", f.avx512vnni);
+  feat.Set("avx512vbmi", f.avx512vbmi);
   feat.Set("avxvnni", f.avxvnni);
   feat.Set("neon", f.neon);
   feat.Set("dotprod", f.dotprod);

@@ -97,6 +97,7 @@ CpuFeatures detect() {
     f.avx512bw = (r[1] >> 30) & 1;
     f.avx512vl = (r[1] >> 31) & 1;
     f.avx512vnni = (r[2] >> 11) & 1;
+    f.avx512vbmi = (r[2] >> 1) & 1;
     const unsigned maxSub = r[0];
     if (maxSub >= 1) {
       cpuid(7, 1, r);
@@ -104,7 +105,7 @@ CpuFeatures detect() {
     }
   }
   if (!f.osAvx) f.avx = f.avx2 = f.fma = f.f16c = f.avxvnni = false;
-  if (!f.osAvx512) f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = false;
+  if (!f.osAvx512) f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = f.avx512vbmi = false;
 #elif QINT8_ARM64
   f.arch = "arm64";
   f.neon = true;  // mandatory on AArch64

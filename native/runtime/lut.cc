@@ -36,8 +36,7 @@ bool lutFastSupported(const LutKernelTable& t) {
   if (!t.lookupFast) return false;
 #if defined(QINT8_HAVE_AVX512VNNI)
   if (t.isa == Isa::kAvx512Vnni) {
-    __builtin_cpu_init();
-    return isaSupported(Isa::kAvx512Vnni) && __builtin_cpu_supports("avx512vbmi");
+    return isaSupported(Isa::kAvx512Vnni) && cpuFeatures().avx512vbmi;
   }
 #endif
   return false;

@@ -13,6 +13,7 @@ struct CpuFeatures {
   // x86
   bool sse41 = false, avx = false, avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
+  bool avx512vbmi = false;  // byte permutes (vpermb/vpermi2b): optional fast paths inside the avx512vnni tier
   bool avxvnni = false;     // VEX-encoded VNNI (Alder Lake+); reported, no kernels yet
   bool osAvx = false;       // XCR0 enables ymm state
   bool osAvx512 = false;    // XCR0 enables opmask + zmm state
