@@ -1019,7 +1019,17 @@ reg({
       delete node.attrs.split;
       node.inputs = s && s.length ? [node.inputs[0], ctx.int64(s)] : [node.inputs[0]];
     }
-    if (ctx.opset < 18 && !node.inputs[1]) node.attrs.num_outputs = node.outputs.length;
+    if (ctx.opset < 18 && !node.inputs[1]) {
+      // Before opset 18 an unsized split must be even (opset 18's num_outputs allows a short last part).
+      const x = ctx.shape(node.inputs[0]);
+      const n = node.outputs.length;
+      const axis = (node.attrs.axis as number | undefined) ?? 0;
+      const d = x?.[axis < 0 ? axis + x.length : axis];
+      if (typeof d === 'number') {
+        if (d % n !== 0) ctx.fail(`cannot split dim ${d} into ${n} equal parts`);
+        node.inputs = [node.inputs[0], ctx.int64(new Array(n).fill(d / n))];
+      } else node.attrs.num_outputs = n;
+    }
   },
   infer(ctx) {
     const x = ctx.shape(0);
