@@ -11,6 +11,8 @@ export interface ExportOptions {
   /** Include value_info for intermediate values (default false). */
   valueInfo?: boolean;
   producerName?: string;
+  /** Declare input/output shapes (default true); false leaves them to the runtime. */
+  shapes?: boolean;
 }
 
 const ATTR_CODE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
@@ -118,8 +120,10 @@ export function exportModel(g: Graph, opts: ExportOptions = {}): Uint8Array {
       name: g.name,
       node: nodes,
       initializer: inits,
-      input: g.inputs.map(valueInfo),
-      output: g.outputs.map((o) => valueInfo({ ...g.info(o.name), name: o.name, dtype: o.dtype ?? g.info(o.name).dtype, shape: o.shape ?? g.info(o.name).shape })),
+      input: g.inputs.map((v) => valueInfo(opts.shapes === false ? { ...v, shape: undefined } : v)),
+      output: g.outputs.map((o) =>
+        valueInfo({ name: o.name, dtype: o.dtype ?? g.info(o.name).dtype, shape: opts.shapes === false ? undefined : (o.shape ?? g.info(o.name).shape) }),
+      ),
       valueInfo: [...inner].map((v) => valueInfo(g.info(v))),
     },
   });

@@ -1546,14 +1546,20 @@ reg({
       const s = ctx.shape(i);
       if (s && s.length !== 0 && !(s.length === 1 && s[0] === 1)) ctx.fail(`input ${i} must be a scalar, got [${s.join(', ')}]`);
     }
-    const a = ctx.in(0)?.value;
-    const b = ctx.in(1)?.value;
-    const c = ctx.in(2)?.value;
-    if (a && b && c) {
-      const n = rangeCount(getNum(a, 0), getNum(b, 0), getNum(c, 0));
+    const num = (i: number): Dim | undefined => {
+      const v = ctx.in(i)?.value;
+      if (v) return getNum(v, 0);
+      const s = ctx.dims(i);
+      return s && s.length === 1 ? s[0] : undefined;
+    };
+    const [a, b, c] = [num(0), num(1), num(2)];
+    if (isKnown(a) && isKnown(b) && isKnown(c)) {
+      const n = rangeCount(a, b, c);
       if (n === undefined) return ctx.fail('delta must not be 0');
       return [{ dtype: dt, shape: [n] }];
     }
+    // Range(0, n, 1) over a symbolic n (position ids): n elements.
+    if (a === 0 && c === 1 && b !== undefined) return [{ dtype: dt, shape: [b] }];
     return [{ dtype: dt, shape: [ctx.fresh('n')] }];
   },
   evaluate([a, b, c]) {
