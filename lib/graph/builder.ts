@@ -98,9 +98,21 @@ export class GraphBuilder {
     return outputs;
   }
 
-  /** Marks a value as a graph output (optionally under a new name, via an Identity node). */
+  /**
+   * Marks a value as a graph output, optionally under a new name: a node output is renamed in
+   * place; an input or constant gets an Identity node.
+   */
   output(value: string, name?: string): string {
-    if (name && name !== value) value = this.op('Identity', [value], {}, { outputs: [name] });
+    if (name && name !== value) {
+      const p = this.g.nodes.find((n) => n.outputs.includes(value));
+      if (p && !this.g.isOutput(value)) {
+        this.claim(name);
+        p.outputs = p.outputs.map((o) => (o === value ? name : o));
+        this.g.replaceUses(value, name);
+        this.used.delete(value);
+        value = name;
+      } else value = this.op('Identity', [value], {}, { outputs: [name] });
+    }
     this.g.outputs.push({ name: value });
     return value;
   }
