@@ -67,6 +67,16 @@ function attribute(node: Node, name: string, v: AttrValue): OnnxAttribute {
 /** Expands internal ops into standard ONNX nodes (plus constants they need). */
 function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) => string, fresh: (b: string) => string): Node[] {
   if (n.domain === '') return [n];
+  if (n.domain === 'qint8' && n.opType.startsWith('Nhwc')) {
+    // Channels-last twin: transpose X to NCHW, run the op, transpose Y back.
+    const base = n.opType.slice(4);
+    const xin = fresh(`${n.inputs[0]}_to_nchw`);
+    const yout = fresh(`${n.outputs[0]}_nchw`);
+    const pre: Node = { name: fresh(`${n.name}_pre`), opType: 'Transpose', domain: '', inputs: [n.inputs[0]], outputs: [xin], attrs: { perm: [0, 3, 1, 2] } };
+    const op: Node = { ...n, opType: base, domain: base === 'FusedConv' ? 'qint8' : '', inputs: [xin, ...n.inputs.slice(1)], outputs: [yout] };
+    const post: Node = { name: fresh(`${n.name}_post`), opType: 'Transpose', domain: '', inputs: [yout], outputs: n.outputs.slice(), attrs: { perm: [0, 2, 3, 1] } };
+    return [pre, ...standardNodes(g, op, newConst, fresh), post];
+  }
   if (n.domain === 'qint8' && (n.opType === 'FusedConv' || n.opType === 'FusedGemm')) {
     const { activation, activation_params, ...rest } = n.attrs;
     const mid = fresh(`${n.outputs[0]}_pre`);

@@ -1678,6 +1678,38 @@ function checkActivation(ctx: InferCtx): void {
 
 // ---------------------------------------------------------------------------------------------
 
+// Channels-last twins of the spatial ops (produced by the layout pass, lib/graph/passes/layout.ts).
+// Only X (input 0) and Y (output 0) are channels-last ([N, H, W, C] for 4-D); weights, bias,
+// attributes and parameter inputs (Resize scales/sizes/roi, BatchNormalization statistics) keep
+// their ONNX meaning and axis order.
+export const NHWC_BASES = ['Conv', 'FusedConv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'InstanceNormalization', 'Resize'] as const;
+const toNchw = (s: Shape) => [s[0], s[s.length - 1], ...s.slice(1, -1)];
+const toNhwc = (s: Shape) => [s[0], ...s.slice(2), s[1]];
+for (const base of NHWC_BASES) {
+  const b = ops.find((o) => o.opType === base)!;
+  reg({
+    ...b,
+    opType: `Nhwc${base}`,
+    domain: 'qint8',
+    since: 1,
+    until: undefined,
+    outputs: b.outputs.slice(0, 1),
+    normalize: undefined,
+    evaluate: undefined,
+    oldForms: undefined,
+    fusable: undefined,
+    doc: `${base} on channels-last X/Y (internal; ${b.doc})`,
+    infer(ctx) {
+      const x = ctx.shape(0);
+      const ins = ctx.ins.slice();
+      if (x) ins[0] = { ...ins[0]!, shape: toNchw(x) };
+      const inner = new InferCtx(ctx.node, b, ins, (h) => ctx.fresh(h));
+      const out = b.infer(inner)[0];
+      return [{ ...out, shape: out.shape ? toNhwc(out.shape) : undefined }];
+    },
+  });
+}
+
 const byKey = new Map<string, OpSpec>();
 for (const s of ops) byKey.set(`${s.domain}::${s.opType}`, s);
 

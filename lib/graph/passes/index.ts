@@ -43,3 +43,5 @@ export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
   g.validate();
   return r;
 }
+export { planLayout } from './layout';
+export type { LayoutReport } from './layout';
