@@ -138,7 +138,8 @@ function substExpr(e: string, env: ReadonlyMap<string, number>): Dim {
     const parts = splitTop(e, op);
     if (parts.length === 2) return f(substDim(unwrap(parts[0]), env), substDim(unwrap(parts[1]), env));
   }
-  return `(${e})`;
+  // A product in parentheses.
+  return splitTop(e, '*').length > 1 ? substDim(e, env) : `(${e})`;
 }
 
 function unwrap(s: string): Dim {

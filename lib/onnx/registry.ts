@@ -894,7 +894,7 @@ reg({
     mode: { type: 'string', default: 'nearest' },
     nearest_mode: { type: 'string', default: 'round_prefer_floor' },
   },
-  doc: 'nearest / linear / cubic resize by scales or sizes',
+  doc: 'nearest / linear resize by scales or sizes (cubic and antialias are refused)',
   oldForms: 'opset 10 (X, scales): coordinate_transformation_mode=asymmetric, nearest_mode=floor; Upsample (opset 7-9) -> Resize the same way',
   normalize(node, ctx) {
     if (ctx.opset >= 11) return;
@@ -906,7 +906,8 @@ reg({
     const x = ctx.shape(0);
     const dt = ctx.dtype(0);
     const mode = ctx.attr<string>('mode');
-    if (!['nearest', 'linear', 'cubic'].includes(mode)) ctx.fail(`mode '${mode}' is not one of nearest, linear, cubic`);
+    if (!['nearest', 'linear'].includes(mode)) ctx.fail(`mode '${mode}' is not supported (nearest and linear are)`);
+    if (ctx.attr<number>('antialias')) ctx.fail('antialias=1 is not supported');
     if (!x) return [{ dtype: dt }];
     const r = x.length;
     const axes = (ctx.attr<number[]>('axes') ?? x.map((_, i) => i)).map((a) => ctx.axis(a, r));
