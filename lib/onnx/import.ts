@@ -7,7 +7,7 @@
 // inference) naming what is wrong.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelProto } from './proto';
+import { decodeModelProto } from './proto';
 import { type AttrValue, type Node, type ValueInfo, Graph, GraphError } from '../graph/ir';
 import { type DType, type Tensor, BYTES, CTOR, dtypeFromOnnx, int64s, makeTensor, numel, onnxTypeName } from '../graph/tensor';
 import { type AttrSpec, type NormalizeCtx, MAX_OPSET, MIN_OPSET, constantValue, getOp } from './registry';
@@ -341,7 +341,7 @@ export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Graph 
   if (bytes.length === 0) throw new OnnxImportError('the ONNX model is empty (0 bytes)');
   let m: PModel;
   try {
-    m = ModelProto.decode(bytes) as unknown as PModel;
+    m = decodeModelProto(bytes) as unknown as PModel;
   } catch (e) {
     throw new OnnxImportError(`malformed or truncated ONNX model (${bytes.length} bytes): ${(e as Error).message}`);
   }
