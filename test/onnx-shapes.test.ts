@@ -1,6 +1,6 @@
 // Shape and type inference checked against real executions:
 //  1. ONNX's backend node tests (Debian libonnx-testdata): every model that imports gets its
-//     output dims inferred from the test inputs' dims and compared with the expected outputs;
+//     output dims and types inferred from the test inputs' dims and compared with the expected outputs;
 //     every model that does not import must fail for a documented reason.
 //  2. Real models (PaddleOCR, torchvision, BERT-style, Fashion-MNIST CNN): every intermediate
 //     value is made a model output and run on onnxruntime-node; the dims onnxruntime produces must
@@ -14,6 +14,7 @@ import { exportModel } from '../lib/onnx/export';
 import { allConcrete, bindShapes, shapesAgree } from '../lib/graph/infer';
 import { ModelProto, TensorProto } from '../lib/onnx/proto';
 import { listOps } from '../lib/onnx/registry';
+import { dtypeFromOnnx } from '../lib/graph/tensor';
 import { REAL_MODELS } from './helpers/models';
 import { run, session } from './helpers/ort';
 
@@ -44,6 +45,10 @@ function retarget(file: string): Uint8Array | undefined {
   if (!def || Number(def.version) >= 9 || !m.graph.node.every((n) => SAME_IN_9.has(n.opType))) return undefined;
   def.version = 9;
   return ModelProto.encode(m as never).finish();
+}
+
+function pbType(file: string): number {
+  return (TensorProto.decode(fs.readFileSync(file)) as unknown as { dataType: number }).dataType;
 }
 
 function pbDims(file: string): number[] {
@@ -102,6 +107,10 @@ describe('ONNX backend node tests: inferred output dims equal the expected outpu
             const want = pbDims(path.join(dir, outs[i]));
             const got = graph.info(o.name).shape;
             if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${t}/${ds}: output ${o.name} inferred [${got}] expected [${want}]`);
+            const wantType = dtypeFromOnnx(pbType(path.join(dir, outs[i])));
+            // onnx 1.12's test generator stored bfloat16 expected outputs as uint16 bits.
+            const bf16AsU16 = wantType === 'uint16' && graph.info(o.name).dtype === 'bfloat16';
+            if (graph.info(o.name).dtype !== wantType && !bf16AsU16) failures.push(`${t}/${ds}: output ${o.name} inferred ${graph.info(o.name).dtype}, expected ${wantType}`);
           });
           if (!failures.some((f) => f.startsWith(`${t}/`))) matched++;
         } catch (e) {
