@@ -73,6 +73,21 @@ describe('GraphBuilder', () => {
     expect(() => g.validate()).toThrow(/graph output 'nowhere' is not produced/);
   });
 
+  it('liveRanges() gives definition and last use in node order', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [2]);
+    const a = b.op('Relu', [x]);
+    const c = b.op('Neg', [a]);
+    const d = b.op('Add', [a, c]);
+    b.output(b.op('Abs', [d]), 'y');
+    const r = b.build().liveRanges();
+    expect(r.get('x')).toEqual({ def: -1, lastUse: 0 });
+    expect(r.get(a)).toEqual({ def: 0, lastUse: 2 });
+    expect(r.get(c)).toEqual({ def: 1, lastUse: 2 });
+    expect(r.get(d)).toEqual({ def: 2, lastUse: 3 });
+    expect(r.get('y')).toEqual({ def: 3, lastUse: 4 });
+  });
+
   it('clone() is deep for structure', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', [2]);

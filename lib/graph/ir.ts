@@ -202,6 +202,29 @@ export class Graph {
     return g;
   }
 
+  /**
+   * Live range of every non-constant value in node order, for arena planning: `def` is the index
+   * of the producing node (-1 for graph inputs), `lastUse` the index of the last node reading it
+   * (nodes.length for graph outputs, which outlive the run). A buffer can be reused once the
+   * node at `lastUse` has run.
+   */
+  liveRanges(): Map<string, { def: number; lastUse: number }> {
+    const r = new Map<string, { def: number; lastUse: number }>();
+    for (const v of this.inputs) r.set(v.name, { def: -1, lastUse: -1 });
+    this.nodes.forEach((n, i) => {
+      for (const x of n.inputs) {
+        const e = x ? r.get(x) : undefined;
+        if (e) e.lastUse = i;
+      }
+      for (const o of n.outputs) if (o) r.set(o, { def: i, lastUse: i });
+    });
+    for (const o of this.outputs) {
+      const e = r.get(o.name);
+      if (e) e.lastUse = this.nodes.length;
+    }
+    return r;
+  }
+
   /** A readable listing, one node per line, with shapes where known. */
   toString(): string {
     const fmt = (v: string) => {
