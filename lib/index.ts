@@ -23,7 +23,7 @@ export type { OpOptions } from './graph/builder';
 export { makeTensor } from './graph/tensor';
 export type { Tensor, DType, TensorData } from './graph/tensor';
 export { inferShapes, bindShapes } from './graph/infer';
-export { optimize, foldConstants, foldBatchNorm, fuseActivations, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
+export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
 export type { OptimizeOptions, OptimizeReport, LayoutReport } from './graph/passes';
 export { importModel, loadModel, OnnxImportError } from './onnx/import';
 export type { ImportOptions } from './onnx/import';
