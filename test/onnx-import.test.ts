@@ -143,6 +143,33 @@ describe('import errors (before anything runs)', () => {
   });
 });
 
+describe('corrupted models never crash the importer', () => {
+  it('1000 random byte flips / truncations of real and node-test models: every failure is an OnnxImportError or GraphError', () => {
+    const node = '/usr/share/libonnx-testdata/data/node';
+    const sources = [fs.readFileSync(path.join(OCR, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))];
+    for (const t of ['test_conv_with_strides_padding', 'test_slice', 'test_resize_upsample_scales_linear', 'test_reshape_negative_dim', 'test_gemm_all_attributes'])
+      sources.push(fs.readFileSync(path.join(node, t, 'model.onnx')));
+    const r = rng(2024);
+    const other: string[] = [];
+    let failed = 0;
+    for (let i = 0; i < 1000; i++) {
+      const src = sources[i % sources.length];
+      const b = Buffer.from(src);
+      const span = i % sources.length === 0 ? 200000 : b.length; // the classifier's weights start past 200 KB
+      for (let k = r.int(1, 3); k > 0; k--) b[r.int(0, Math.min(span, b.length) - 1)] = r.int(0, 255);
+      const bytes = i % 5 === 0 ? b.subarray(0, r.int(0, b.length - 1)) : b;
+      try {
+        importModel(bytes);
+      } catch (e) {
+        failed++;
+        if (!(e instanceof GraphError)) other.push(`${(e as Error).constructor.name}: ${(e as Error).message}`);
+      }
+    }
+    expect(other).toEqual([]);
+    expect(failed).toBeGreaterThan(300); // the corruption does reach the structure
+  });
+});
+
 describe('external data', () => {
   const w = new Float32Array([1, 2, 3, 4, 5, 6]);
   const model = (location: string, extra: { key: string; value: string }[] = []) =>
