@@ -67,3 +67,21 @@ export const ops = {
   concat,
   dynamicQuantize,
 };
+
+// ONNX import / export and the graph IR.
+export { Graph, GraphError } from './graph/ir';
+export type { Node, ValueInfo, Dim, Shape, AttrValue } from './graph/ir';
+export { GraphBuilder } from './graph/builder';
+export type { OpOptions as GraphOpOptions } from './graph/builder';
+export { makeTensor } from './graph/tensor';
+export type { Tensor, DType, TensorData } from './graph/tensor';
+export { inferShapes, bindShapes } from './graph/infer';
+export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
+export type { OptimizeOptions, OptimizeReport, LayoutReport } from './graph/passes';
+export { importModel, loadModel, OnnxImportError } from './onnx/import';
+export type { ImportOptions } from './onnx/import';
+export { exportModel } from './onnx/export';
+export type { ExportOptions } from './onnx/export';
+export { getOp, listOps } from './onnx/registry';
+export { materializeRecipe } from './onnx/recipe';
+export type { Recipe } from './onnx/recipe';

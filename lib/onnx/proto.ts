@@ -108,3 +108,11 @@ export function encodeModel(model: OnnxModel): Uint8Array {
   if (err) throw new Error(`invalid ONNX model object: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
+
+/**
+ * Decodes ONNX ModelProto bytes into the protobufjs message (camelCase fields; int64 fields are
+ * Long objects: lib/onnx/import.ts converts them exactly). Throws on malformed or truncated bytes.
+ */
+export function decodeModelProto(bytes: Uint8Array): protobuf.Message {
+  return ModelProto.decode(bytes);
+}

@@ -1,0 +1,53 @@
+// The standard pass pipeline. Each pass mutates the graph in place and returns how much it did.
+import type { Graph } from '../ir';
+import { inferShapes } from '../infer';
+import { foldBatchNorm } from './batchnorm';
+import { eliminateDeadCode, removeIdentity } from './cleanup';
+import { foldConstants } from './fold';
+import { fuseActivations } from './fuse';
+import { fuseLayerNorm } from './layernorm';
+
+export { foldBatchNorm } from './batchnorm';
+export { eliminateDeadCode, removeIdentity } from './cleanup';
+export { foldConstants } from './fold';
+export type { FoldOptions } from './fold';
+export { fuseActivations } from './fuse';
+export { fuseLayerNorm } from './layernorm';
+
+export interface OptimizeOptions {
+  /** Fold BatchNormalization into Conv/ConvTranspose/Gemm (default true). */
+  foldBatchNorm?: boolean;
+  /** Fuse Relu/Clip/LeakyRelu/HardSigmoid/HardSwish into Conv/Gemm (default true). */
+  fuseActivations?: boolean;
+  /** Recognise decomposed layer norms (ReduceMean/Sub/Pow/Sqrt/Div) as LayerNormalization (default true). */
+  fuseLayerNorm?: boolean;
+}
+
+export interface OptimizeReport {
+  identity: number;
+  folded: number;
+  batchNorm: number;
+  fused: number;
+  layerNorm: number;
+  dead: number;
+}
+
+/**
+ * Runs: Identity/Dropout removal, constant folding, BatchNormalization folding, activation fusion,
+ * layer-norm recognition, dead-code elimination, then shape inference again. Returns what each pass did.
+ */
+export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
+  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, fused: 0, layerNorm: 0, dead: 0 };
+  r.identity = removeIdentity(g);
+  r.folded = foldConstants(g);
+  r.dead += eliminateDeadCode(g);
+  if (opts.foldBatchNorm !== false) r.batchNorm = foldBatchNorm(g);
+  if (opts.fuseActivations !== false) r.fused = fuseActivations(g);
+  if (opts.fuseLayerNorm !== false) r.layerNorm = fuseLayerNorm(g);
+  r.dead += eliminateDeadCode(g);
+  inferShapes(g);
+  g.validate();
+  return r;
+}
+export { planLayout } from './layout';
+export type { LayoutReport } from './layout';

@@ -1,0 +1,186 @@
+// Layout planning: 4-D spatial ops run channels-last (NHWC) inside the engine, with transposes
+// only where the channels-last region meets the rest of the graph (the model's inputs and
+// outputs, and ops that care about axis order such as Reshape, Softmax or MatMul).
+//
+// - Spatial ops on 4-D inputs (Conv, FusedConv, ConvTranspose, MaxPool without Indices,
+//   AveragePool, GlobalAveragePool, BatchNormalization, InstanceNormalization, Resize) become
+//   their qint8.Nhwc<Op> twins: X and Y channels-last, everything else unchanged.
+// - Layout-agnostic ops (elementwise unary/binary/variadic ops, Where, Concat) run in whatever
+//   layout their 4-D inputs have: if any is channels-last, the op runs channels-last; constant
+//   operands are permuted at compile time (a rank < 4 constant is first viewed at rank 4, as
+//   broadcasting does), a Concat axis is remapped. Their outputs stay channels-last.
+// - Any other reader of a channels-last value gets Transpose(perm [0, 3, 1, 2]) (one per value,
+//   shared by all such readers); a graph output keeps its name and layout by a final transpose.
+// - A transpose that only moves size-1 dims (e.g. after GlobalAveragePool: [N, 1, 1, C] ->
+//   [N, C, 1, 1]) is a Reshape: same bytes, no data movement.
+//
+// Value infos of channels-last values hold their physical (NHWC) shapes, so a plan compiler sees
+// the real buffer shapes.
+import type { Graph, Node, Shape } from '../ir';
+import { inferShapes } from '../infer';
+import { NHWC_BASES } from '../../onnx/registry';
+import { transposeTensor } from '../const-eval';
+import { type Tensor, int64s } from '../tensor';
+
+
+const AGNOSTIC = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Equal', 'Less', 'Greater', 'And', 'Where', 'Not', 'Neg', 'Abs', 'Sqrt', 'Exp',
+  'Log', 'Erf', 'Sigmoid', 'Tanh', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip', 'Cast', 'Identity',
+]);
+const TO_NHWC = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
+
+export interface LayoutReport {
+  /** Nodes turned into channels-last twins. */
+  spatial: number;
+  /** Layout-agnostic nodes that run channels-last. */
+  agnostic: number;
+  /** Transposes inserted (not counting those emitted as Reshape). */
+  transposes: number;
+  /** Layout changes that only move size-1 dims, emitted as Reshape. */
+  reshapes: number;
+}
+
+/** Plans channels-last execution in place (run after optimize()). */
+export function planLayout(g: Graph): LayoutReport {
+  inferShapes(g);
+  const rep: LayoutReport = { spatial: 0, agnostic: 0, transposes: 0, reshapes: 0 };
+  const namer = g.namer();
+  const nhwc = new Set<string>(); // values held channels-last
+  const asNchw = new Map<string, string>(); // channels-last value -> its NCHW copy
+  const asNhwc = new Map<string, string>(); // NCHW value -> its channels-last copy
+  const out: Node[] = [];
+  const rank = (v: string) => g.info(v).shape?.length;
+
+  // Emits a layout change of `v` (physical shape `from`) by `perm`: a Reshape when only size-1
+  // dims move, else a Transpose.
+  const change = (v: string, perm: number[], from: Shape | undefined, base: string): string => {
+    const name = namer(base);
+    const target = from ? reshapeTarget(from, perm) : undefined;
+    if (target) {
+      const shape = namer(`${name}_shape`);
+      g.constants.set(shape, int64s(target));
+      out.push({ name: namer(`${name}_reshape`), opType: 'Reshape', domain: '', inputs: [v, shape], outputs: [name], attrs: {} });
+      rep.reshapes++;
+    } else {
+      out.push({ name: namer(`${name}_transpose`), opType: 'Transpose', domain: '', inputs: [v], outputs: [name], attrs: { perm } });
+      rep.transposes++;
+    }
+    return name;
+  };
+  const physical = (v: string): Shape | undefined => {
+    const s = g.info(v).shape;
+    return s && nhwc.has(v) ? TO_NHWC.map((p) => s[p]) : s;
+  };
+  const nchwOf = (v: string): string => {
+    if (!nhwc.has(v)) return v;
+    let t = asNchw.get(v);
+    if (!t) asNchw.set(v, (t = change(v, TO_NCHW, physical(v), `${v}_nchw`)));
+    return t;
+  };
+  const nhwcOf = (v: string): string => {
+    if (nhwc.has(v)) return v;
+    let t = asNhwc.get(v);
+    if (!t) asNhwc.set(v, (t = change(v, TO_NHWC, physical(v), `${v}_nhwc`)));
+    return t;
+  };
+  const permConst = (v: string): string => {
+    const t = g.constants.get(v)!;
+    if (t.dims.length > 4) return v;
+    const r4: Tensor = { ...t, dims: [...new Array(4 - t.dims.length).fill(1), ...t.dims] };
+    const name = namer(`${v}_nhwc`);
+    g.constants.set(name, transposeTensor(r4, TO_NHWC));
+    return name;
+  };
+
+  for (const n of g.nodes) {
+    const x = n.inputs[0];
+    const base = n.domain === '' || (n.domain === 'qint8' && n.opType === 'FusedConv') ? n.opType : '';
+    const spatial =
+      (NHWC_BASES as readonly string[]).includes(base) &&
+      rank(x) === 4 &&
+      !(n.opType === 'MaxPool' && n.outputs.length > 1 && n.outputs[1]) &&
+      n.inputs.slice(1).every((i) => !i || g.constants.has(i) || n.opType === 'Resize');
+    if (spatial) {
+      n.inputs = [nhwcOf(x), ...n.inputs.slice(1).map(nchwOf)];
+      n.opType = `Nhwc${base}`;
+      n.domain = 'qint8';
+      n.outputs = n.outputs.slice(0, 1);
+      nhwc.add(n.outputs[0]);
+      out.push(n);
+      rep.spatial++;
+      continue;
+    }
+    const dyn4 = n.inputs.filter((i) => i && !g.constants.has(i) && rank(i) === 4);
+    const anyNhwc = dyn4.some((i) => nhwc.has(i));
+    const outRank = rank(n.outputs[0]);
+    const others = n.inputs.filter((i) => i && !g.constants.has(i) && rank(i) !== 4);
+    const ok =
+      anyNhwc &&
+      outRank === 4 &&
+      n.outputs.length === 1 &&
+      others.every((i) => rank(i) === 0) && // runtime scalars broadcast the same in any layout
+      ((n.domain === '' && AGNOSTIC.has(n.opType)) || (n.opType === 'Concat' && n.domain === ''));
+    if (ok) {
+      n.inputs = n.inputs.map((i) => {
+        if (!i) return i;
+        if (g.constants.has(i)) return n.opType === 'Clip' || g.constants.get(i)!.dims.length === 0 ? i : permConst(i);
+        return rank(i) === 4 ? nhwcOf(i) : i;
+      });
+      if (n.opType === 'Concat') {
+        const a = n.attrs.axis as number;
+        n.attrs = { ...n.attrs, axis: TO_NHWC.indexOf(a < 0 ? a + 4 : a) };
+      }
+      nhwc.add(n.outputs[0]);
+      out.push(n);
+      rep.agnostic++;
+      continue;
+    }
+    n.inputs = n.inputs.map((i) => (i ? nchwOf(i) : i));
+    out.push(n);
+  }
+  // Graph outputs keep their names and NCHW layout.
+  for (const o of g.outputs) {
+    if (!nhwc.has(o.name)) continue;
+    const from = physical(o.name);
+    const inner = namer(`${o.name}_nhwc`);
+    for (const n of out) {
+      n.outputs = n.outputs.map((v) => (v === o.name ? inner : v));
+      n.inputs = n.inputs.map((v) => (v === o.name ? inner : v));
+    }
+    const target = from ? reshapeTarget(from, TO_NCHW) : undefined;
+    if (target) {
+      const shape = namer(`${o.name}_shape`);
+      g.constants.set(shape, int64s(target));
+      out.push({ name: namer(`${o.name}_reshape`), opType: 'Reshape', domain: '', inputs: [inner, shape], outputs: [o.name], attrs: {} });
+      rep.reshapes++;
+    } else {
+      out.push({ name: namer(`${o.name}_transpose`), opType: 'Transpose', domain: '', inputs: [inner], outputs: [o.name], attrs: { perm: TO_NCHW } });
+      rep.transposes++;
+    }
+  }
+  g.nodes = out;
+  g.sort();
+  g.values.clear();
+  inferShapes(g);
+  g.validate();
+  return rep;
+}
+
+/**
+ * When `perm` only moves size-1 dims of `from` (the other dims keep their order), the Reshape
+ * target that does the same (0 = copy a symbolic dim that stays in place); else undefined.
+ */
+function reshapeTarget(from: Shape, perm: number[]): number[] | undefined {
+  const big = perm.filter((p) => from[p] !== 1);
+  for (let i = 1; i < big.length; i++) if (big[i] < big[i - 1]) return undefined;
+  const to = perm.map((p) => from[p]);
+  const target: number[] = [];
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i];
+    if (typeof d === 'number') target.push(d);
+    else if (from[i] === d) target.push(0);
+    else return undefined;
+  }
+  return target;
+}

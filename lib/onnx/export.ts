@@ -1,0 +1,140 @@
+// ONNX export: Graph -> ModelProto bytes with standard ONNX ops only (opset 21, IR 10).
+// Internal ops are expanded back into standard ones (FusedConv -> Conv + activation, ...), so the
+// result runs on onnxruntime: that is how the passes are validated, and the base the QDQ export
+// builds on.
+import { type AttrValue, type Graph, type Node, type ValueInfo, GraphError } from '../graph/ir';
+import { type Tensor, ONNX_DTYPE, makeTensor, tensorBytes } from '../graph/tensor';
+import { type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo, encodeModel } from './proto';
+import { MAX_OPSET, getOp } from './registry';
+
+export interface ExportOptions {
+  /** Include value_info for intermediate values (default false). */
+  valueInfo?: boolean;
+  producerName?: string;
+  /** Declare input/output shapes (default true); false leaves them to the runtime. */
+  shapes?: boolean;
+}
+
+const ATTR_CODE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
+const enc = new TextEncoder();
+
+function tensorProto(name: string, t: Tensor): OnnxTensor {
+  return { name, dims: t.dims.slice(), dataType: ONNX_DTYPE[t.dtype], rawData: tensorBytes(t).slice() };
+}
+
+function valueInfo(v: ValueInfo): OnnxValueInfo {
+  const out: OnnxValueInfo = { name: v.name };
+  if (v.dtype)
+    out.type = {
+      tensorType: {
+        elemType: ONNX_DTYPE[v.dtype],
+        shape: v.shape ? { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
+      },
+    };
+  return out;
+}
+
+function attribute(node: Node, name: string, v: AttrValue): OnnxAttribute {
+  const spec = getOp(node.opType, node.domain)?.attrs[name];
+  if (!spec) throw new GraphError(`export: node ${node.name} (${node.opType}) has attribute '${name}' that the registry does not declare`);
+  const a: OnnxAttribute & { type: number } = { name, type: ATTR_CODE[spec.type] };
+  switch (spec.type) {
+    case 'float':
+      a.f = v as number;
+      break;
+    case 'int':
+      a.i = v as number;
+      break;
+    case 'string':
+      a.s = enc.encode(v as string);
+      break;
+    case 'tensor':
+      a.t = tensorProto('', v as Tensor);
+      break;
+    case 'floats':
+      a.floats = (v as number[]).slice();
+      break;
+    case 'ints':
+      a.ints = (v as number[]).slice();
+      break;
+    case 'strings':
+      a.strings = (v as string[]).map((s) => enc.encode(s));
+      break;
+  }
+  return a;
+}
+
+/** Expands internal ops into standard ONNX nodes (plus constants they need). */
+function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) => string, fresh: (b: string) => string): Node[] {
+  if (n.domain === '') return [n];
+  if (n.domain === 'qint8' && n.opType.startsWith('Nhwc')) {
+    // Channels-last twin: transpose X to NCHW, run the op, transpose Y back.
+    const base = n.opType.slice(4);
+    const xin = fresh(`${n.inputs[0]}_to_nchw`);
+    const yout = fresh(`${n.outputs[0]}_nchw`);
+    const pre: Node = { name: fresh(`${n.name}_pre`), opType: 'Transpose', domain: '', inputs: [n.inputs[0]], outputs: [xin], attrs: { perm: [0, 3, 1, 2] } };
+    const op: Node = { ...n, opType: base, domain: base === 'FusedConv' ? 'qint8' : '', inputs: [xin, ...n.inputs.slice(1)], outputs: [yout] };
+    const post: Node = { name: fresh(`${n.name}_post`), opType: 'Transpose', domain: '', inputs: [yout], outputs: n.outputs.slice(), attrs: { perm: [0, 2, 3, 1] } };
+    return [pre, ...standardNodes(g, op, newConst, fresh), post];
+  }
+  if (n.domain === 'qint8' && (n.opType === 'FusedConv' || n.opType === 'FusedGemm')) {
+    const { activation, activation_params, ...rest } = n.attrs;
+    const mid = fresh(`${n.outputs[0]}_pre`);
+    const base: Node = { name: n.name, opType: n.opType === 'FusedConv' ? 'Conv' : 'Gemm', domain: '', inputs: n.inputs.slice(), outputs: [mid], attrs: rest };
+    const p = (activation_params as number[] | undefined) ?? [];
+    const act: Node = { name: fresh(`${n.name}_${activation}`), opType: activation as string, domain: '', inputs: [mid], outputs: n.outputs.slice(), attrs: {} };
+    const dt = g.info(n.outputs[0]).dtype ?? 'float32';
+    if (activation === 'Clip') act.inputs.push(newConst(`${n.name}_min`, makeTensor(dt, [], [p[0]])), newConst(`${n.name}_max`, makeTensor(dt, [], [p[1]])));
+    else if (activation === 'LeakyRelu') act.attrs = { alpha: p[0] };
+    else if (activation === 'HardSigmoid') act.attrs = { alpha: p[0], beta: p[1] };
+    return [base, act];
+  }
+  throw new GraphError(`export: node ${n.name} uses internal op ${n.domain}.${n.opType}, which has no standard ONNX form`);
+}
+
+/** Serialises a graph as an ONNX model (opset 21) that onnxruntime can run. */
+export function exportModel(g: Graph, opts: ExportOptions = {}): Uint8Array {
+  const inits: OnnxTensor[] = [];
+  const extraConsts = new Map<string, Tensor>();
+  const namer = g.namer();
+  const newConst = (base: string, t: Tensor) => {
+    const name = namer(base);
+    extraConsts.set(name, t);
+    return name;
+  };
+  const nodes: OnnxNode[] = [];
+  for (const n of g.nodes)
+    for (const s of standardNodes(g, n, newConst, namer)) {
+      const spec = getOp(s.opType, s.domain);
+      if (!spec) throw new GraphError(`export: node ${s.name} has unknown op ${s.opType}`);
+      nodes.push({
+        name: s.name,
+        opType: s.opType,
+        domain: '',
+        input: s.inputs.slice(),
+        output: s.outputs.slice(),
+        attribute: Object.entries(s.attrs)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => attribute(s, k, v)),
+      });
+    }
+  for (const [k, t] of g.constants) inits.push(tensorProto(k, t));
+  for (const [k, t] of extraConsts) inits.push(tensorProto(k, t));
+  const inner = new Set<string>();
+  if (opts.valueInfo) for (const n of g.nodes) for (const o of n.outputs) if (o && !g.isOutput(o)) inner.add(o);
+  return encodeModel({
+    irVersion: 10,
+    opsetImport: [{ domain: '', version: MAX_OPSET }],
+    producerName: opts.producerName ?? 'qint8',
+    graph: {
+      name: g.name,
+      node: nodes,
+      initializer: inits,
+      input: g.inputs.map((v) => valueInfo(opts.shapes === false ? { ...v, shape: undefined } : v)),
+      output: g.outputs.map((o) =>
+        valueInfo({ name: o.name, dtype: o.dtype ?? g.info(o.name).dtype, shape: opts.shapes === false ? undefined : (o.shape ?? g.info(o.name).shape) }),
+      ),
+      valueInfo: [...inner].map((v) => valueInfo(g.info(v))),
+    },
+  });
+}
