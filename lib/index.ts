@@ -68,13 +68,19 @@ export const ops = {
   dynamicQuantize,
 };
 
+// Sessions (onnxruntime's shape) on the native graph engine.
+export { InferenceSession } from './session';
+export type { SessionOptions, ValueMetadata, FetchesType } from './session';
+export { Tensor } from './tensor';
+export type { TensorType, TensorDataType } from './tensor';
+
 // ONNX import / export and the graph IR.
 export { Graph, GraphError } from './graph/ir';
 export type { Node, ValueInfo, Dim, Shape, AttrValue } from './graph/ir';
 export { GraphBuilder } from './graph/builder';
 export type { OpOptions as GraphOpOptions } from './graph/builder';
 export { makeTensor } from './graph/tensor';
-export type { Tensor, DType, TensorData } from './graph/tensor';
+export type { Tensor as GraphTensor, DType, TensorData as GraphTensorData } from './graph/tensor';
 export { inferShapes, bindShapes } from './graph/infer';
 export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
 export type { OptimizeOptions, OptimizeReport, LayoutReport } from './graph/passes';

@@ -33,8 +33,8 @@ interface NativePlanApi {
     readonly scratchBytes: number;
     release(): void;
   };
-  runPlan(plan: object, inputs: TensorData[], outputs: TensorData[]): void;
-  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[]): Promise<TensorData[]>;
+  runPlan(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void;
+  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]>;
 }
 
 const api = (): NativePlanApi => native() as unknown as NativePlanApi;
@@ -84,11 +84,12 @@ export class EnginePlan {
   get scratchBytes(): number {
     return this.handle.scratchBytes;
   }
-  run(inputs: TensorData[], outputs: TensorData[]): void {
-    api().runPlan(this.handle, inputs, outputs);
+  /** maxThreads: 0 / undefined = the whole pool. */
+  run(inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void {
+    api().runPlan(this.handle, inputs, outputs, maxThreads);
   }
-  runAsync(inputs: TensorData[], outputs: TensorData[]): Promise<TensorData[]> {
-    return api().runPlanAsync(this.handle, inputs, outputs);
+  runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]> {
+    return api().runPlanAsync(this.handle, inputs, outputs, maxThreads);
   }
   release(): void {
     this.handle.release();

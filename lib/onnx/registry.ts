@@ -652,6 +652,39 @@ reg({
   },
 });
 
+// Quantization (ONNX semantics; the engine runs them natively, runtime/ops_quantize.cc).
+reg({
+  opType: 'QuantizeLinear',
+  domain: '',
+  since: 10,
+  inputs: ['x', 'y_scale', 'y_zero_point?'],
+  outputs: ['y'],
+  attrs: { axis: { type: 'int', default: 1 } },
+  doc: 'y = saturate(round(x / y_scale) + y_zero_point), per tensor or per axis',
+  infer(ctx) {
+    const x = ctx.in(0);
+    const zp = ctx.in(2);
+    const dtype = zp?.dtype ?? 'uint8';
+    if (dtype !== 'uint8' && dtype !== 'int8') return ctx.fail(`quantizing to ${dtype} is not supported (uint8 / int8)`);
+    return [{ dtype, shape: x?.shape?.slice() }];
+  },
+});
+reg({
+  opType: 'DequantizeLinear',
+  domain: '',
+  since: 10,
+  inputs: ['x', 'x_scale', 'x_zero_point?'],
+  outputs: ['y'],
+  attrs: { axis: { type: 'int', default: 1 } },
+  doc: 'y = (x - x_zero_point) * x_scale, per tensor or per axis',
+  infer(ctx) {
+    const x = ctx.in(0);
+    if (x?.dtype && x.dtype !== 'uint8' && x.dtype !== 'int8' && x.dtype !== 'int32')
+      return ctx.fail(`dequantizing ${x.dtype} is not supported (uint8 / int8 / int32)`);
+    return [{ dtype: 'float32', shape: x?.shape?.slice() }];
+  },
+});
+
 // Convolution, matrix products.
 const convAttrSpecs: Record<string, AttrSpec> = {
   auto_pad: { type: 'string', default: 'NOTSET' },

@@ -169,9 +169,10 @@ struct PlanCall {
   std::shared_ptr<Plan> plan;
   std::vector<const void*> inputs;
   std::vector<void*> outputs;
+  int maxThreads = 0;
 };
 
-// runPlan(plan, inputs: TypedArray[], outputs: TypedArray[])
+// runPlan(plan, inputs: TypedArray[], outputs: TypedArray[], maxThreads?)
 PlanCall parsePlanCall(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PlanCall c;
@@ -189,18 +190,19 @@ PlanCall parsePlanCall(const Napi::CallbackInfo& info) {
   };
   for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs[" + std::to_string(i) + "]", c.plan->inputBytes(static_cast<int>(i))));
   for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs[" + std::to_string(i) + "]", c.plan->outputBytes(static_cast<int>(i))));
+  if (info.Length() > 3 && !info[3].IsUndefined()) c.maxThreads = static_cast<int>(intArg(info, 3, "maxThreads", 0, 1024));
   return c;
 }
 
 Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   PlanCall c = parsePlanCall(info);
-  guard(info.Env(), [&] { c.plan->run(c.inputs, c.outputs); });
+  guard(info.Env(), [&] { c.plan->run(c.inputs, c.outputs, c.maxThreads); });
   return info.Env().Undefined();
 }
 
 Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   PlanCall c = parsePlanCall(info);
-  return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs); }, info[2], {info[1]});
+  return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
 }
 
 }  // namespace

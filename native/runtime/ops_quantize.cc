@@ -71,12 +71,35 @@ class DequantizeLinearOp : public Op {
   explicit DequantizeLinearOp(const OpContext& c) : isa_(c.isa), axis_(c.attrs.getInt("axis", 1)) {}
   void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
     if (out[0].type != ElemType::kF32) throw std::invalid_argument("DequantizeLinear output must be float32");
+    if (in[0].type == ElemType::kS32) return runInt32(in, out);
     const QuantLayout l = layoutOf(in, axis_, in[0].type);
     dequantizeLinear(isa_, in[0].data, l.outer, l.channels, l.inner, l.scale.data(), l.zeroPoint.data(), dtypeOf(in[0].type),
                      out[0].as<float>(), maxThreads);
   }
 
  private:
+  // int32 (a QDQ model's bias that was not fused): y = float(x - zp) * scale, zero point int32.
+  void runInt32(const std::vector<TensorView>& in, const std::vector<TensorView>& out) const {
+    const TensorView& x = in[0];
+    const TensorView& s = in[1];
+    const int64_t n = s.shape.numel();
+    const int64_t axis = axis_ < 0 ? axis_ + x.shape.rank : axis_;
+    size_t inner = 1, channels = 1;
+    if (n > 1) {
+      if (axis < 0 || axis >= x.shape.rank || x.shape[static_cast<int>(axis)] != n) throw std::invalid_argument("scale does not match x's axis");
+      channels = static_cast<size_t>(n);
+      for (int i = static_cast<int>(axis) + 1; i < x.shape.rank; ++i) inner *= static_cast<size_t>(x.shape[i]);
+    }
+    const bool hasZp = in.size() > 2 && in[2].data;
+    if (hasZp && in[2].type != ElemType::kS32) throw std::invalid_argument("an int32 input needs an int32 zero point");
+    const size_t total = static_cast<size_t>(x.shape.numel());
+    for (size_t i = 0; i < total; ++i) {
+      const size_t c = n > 1 ? (i / inner) % channels : 0;
+      const int32_t zp = hasZp ? in[2].as<const int32_t>()[c] : 0;
+      out[0].as<float>()[i] = static_cast<float>(static_cast<int64_t>(x.as<const int32_t>()[i]) - zp) * s.as<const float>()[c];
+    }
+  }
+
   Isa isa_;
   int64_t axis_;
 };

@@ -88,10 +88,12 @@ Plan::Plan(std::shared_ptr<const Model> model, std::vector<PlanValue> values, st
       in.push_back(t);
     }
     for (int v : st.outputs) {
-      if (v < 0 || v >= nv) throw std::invalid_argument("plan step " + std::to_string(s) + ": bad output value");
-      TensorView t;
-      t.type = values_[v].type;
-      t.shape = values_[v].shape;
+      if (v < -1 || v >= nv) throw std::invalid_argument("plan step " + std::to_string(s) + ": bad output value");
+      TensorView t;  // -1: an omitted optional output (data stays null)
+      if (v >= 0) {
+        t.type = values_[v].type;
+        t.shape = values_[v].shape;
+      }
       out.push_back(t);
     }
     scratchBytes_ = std::max(scratchBytes_, model_->op(st.op).scratchBytes(in, out));
@@ -162,7 +164,7 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     auto& in = a->ins[s];
     auto& out = a->outs[s];
     for (size_t j = 0; j < st.inputs.size(); ++j) in[j] = st.inputs[j] >= 0 ? a->views[st.inputs[j]] : TensorView{};
-    for (size_t j = 0; j < st.outputs.size(); ++j) out[j] = a->views[st.outputs[j]];
+    for (size_t j = 0; j < st.outputs.size(); ++j) out[j] = st.outputs[j] >= 0 ? a->views[st.outputs[j]] : TensorView{};
     try {
       model_->op(st.op).run(in, out, scratch, maxThreads);
     } catch (const std::exception& e) {

@@ -49,7 +49,7 @@ struct PlanValue {
 struct PlanStep {
   int op = 0;
   std::vector<int> inputs;   // value indices; -1 = omitted optional input
-  std::vector<int> outputs;  // value indices
+  std::vector<int> outputs;  // value indices; -1 = omitted optional output
 };
 
 class Plan {

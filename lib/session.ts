@@ -1,0 +1,232 @@
+// InferenceSession with onnxruntime's shape: create(), inputNames / outputNames / metadata,
+// run() (one async hop per inference, off the event loop), runSync() (for worker threads),
+// release(). A model is imported once, optimised (constant folding, BatchNorm folding,
+// activation fusion), laid out channels-last, and compiled into native ops; each new input-shape
+// signature gets a native plan, cached.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkSize, isObject, typeName } from './check';
+import { CompiledGraph } from './engine/compile';
+import type { TensorData as OpData } from './engine/ops';
+import { Graph } from './graph/ir';
+import { inferShapes } from './graph/infer';
+import { optimize, planLayout } from './graph/passes';
+import type { DType } from './graph/tensor';
+import { type ImportOptions, OnnxImportError, importModel, loadModel } from './onnx/import';
+import { type IsaName, checkIsa } from './runtime';
+import { Tensor, type TensorType } from './tensor';
+
+export interface SessionOptions {
+  /** Threads one run may use (default: the whole process-wide pool; capped at its size). */
+  intraOpNumThreads?: number;
+  /** Accepted for compatibility: ops run one after another, each parallel inside. */
+  interOpNumThreads?: number;
+  /**
+   * 'disabled' skips constant folding, BatchNorm folding and activation fusion (the channels-last
+   * layout is always planned: the engine's spatial kernels are NHWC). Default 'all'.
+   */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  /** Accepted for compatibility ('cpu', 'qint8'); qint8 always runs on the CPU. */
+  executionProviders?: readonly unknown[];
+  /** Kernel tier (default: the active ISA). */
+  isa?: IsaName;
+  /** Plans kept per session (one per input-shape signature). Default 16. */
+  maxPlans?: number;
+  /** Folder of external data files when the model is given as bytes. */
+  externalDataDir?: string;
+  [other: string]: unknown;
+}
+
+export interface ValueMetadata {
+  name: string;
+  isTensor: true;
+  type: TensorType;
+  /** Dims: numbers, or names of symbolic dims bound at run time. */
+  shape: (number | string)[];
+}
+
+export type FetchesType = readonly string[] | Record<string, Tensor | null>;
+
+const TENSOR_TYPE: Partial<Record<DType, TensorType>> = {
+  float32: 'float32',
+  float64: 'float64',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+  float16: 'float16',
+};
+
+const DATA_CTOR: Record<string, new (n: number) => OpData> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+};
+
+function loadGraph(model: unknown, opts: SessionOptions): Graph {
+  const imp: ImportOptions = {};
+  if (opts.externalDataDir !== undefined) imp.baseDir = String(opts.externalDataDir);
+  if (typeof model === 'string') return loadModel(model, imp);
+  if (model instanceof Uint8Array) return importModel(model, imp);
+  if (model instanceof ArrayBuffer) return importModel(new Uint8Array(model), imp);
+  if (model instanceof Graph) return model.clone();
+  throw new TypeError(`model must be a file path, a Uint8Array / ArrayBuffer of ONNX bytes, or a Graph, got ${typeName(model)}`);
+}
+
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+  /** The engine graph (optimised, channels-last) that runs. */
+  readonly graph: Graph;
+  private readonly compiled: CompiledGraph;
+  private readonly maxThreads: number;
+  private releasedFlag = false;
+
+  private constructor(graph: Graph, opts: SessionOptions) {
+    const level = opts.graphOptimizationLevel ?? 'all';
+    if (!['disabled', 'basic', 'extended', 'layout', 'all'].includes(level))
+      throw new TypeError(`graphOptimizationLevel must be 'disabled', 'basic', 'extended' or 'all', got ${String(level)}`);
+    const isa = opts.isa === undefined ? undefined : checkIsa(opts.isa);
+    this.maxThreads = opts.intraOpNumThreads === undefined || opts.intraOpNumThreads === 0 ? 0 : checkSize(opts.intraOpNumThreads, 'intraOpNumThreads');
+    const meta = (name: string, dtype: DType | undefined, shape: (number | string)[] | undefined): ValueMetadata => ({
+      name,
+      isTensor: true,
+      type: (dtype && TENSOR_TYPE[dtype]) ?? 'float32',
+      shape: shape ?? [],
+    });
+    inferShapes(graph);
+    this.inputNames = graph.inputs.map((v) => v.name);
+    this.outputNames = graph.outputs.map((v) => v.name);
+    this.inputMetadata = graph.inputs.map((v) => meta(v.name, v.dtype, v.shape));
+    this.outputMetadata = graph.outputs.map((v) => meta(v.name, graph.info(v.name).dtype, graph.info(v.name).shape));
+    if (level !== 'disabled') optimize(graph);
+    planLayout(graph);
+    inferShapes(graph);
+    this.graph = graph;
+    this.compiled = new CompiledGraph(graph, { isa, maxPlans: opts.maxPlans });
+  }
+
+  /** Loads, optimises and compiles a model (path, ONNX bytes, or a Graph). */
+  static async create(model: string | Uint8Array | ArrayBuffer | Graph, options: SessionOptions = {}): Promise<InferenceSession> {
+    if (!isObject(options)) throw new TypeError(`options must be an object, got ${typeName(options)}`);
+    if (typeof model !== 'string') return new InferenceSession(loadGraph(model, options), options);
+    // Read the file without blocking the event loop, then import as loadModel would.
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.promises.readFile(model);
+    } catch (e) {
+      throw new OnnxImportError(`cannot read ONNX model '${model}': ${(e as Error).message}`);
+    }
+    const baseDir = options.externalDataDir !== undefined ? String(options.externalDataDir) : path.dirname(path.resolve(model));
+    return new InferenceSession(importModel(bytes, { baseDir }), options);
+  }
+
+  /** create() without the promise (worker threads, scripts). */
+  static createSync(model: string | Uint8Array | ArrayBuffer | Graph, options: SessionOptions = {}): InferenceSession {
+    if (!isObject(options)) throw new TypeError(`options must be an object, got ${typeName(options)}`);
+    return new InferenceSession(loadGraph(model, options), options);
+  }
+
+  private prepare(feeds: unknown, fetches: unknown) {
+    if (this.releasedFlag) throw new TypeError('the session was released');
+    if (!isObject(feeds)) throw new TypeError(`feeds must be an object of input name -> Tensor, got ${typeName(feeds)}`);
+    const inputs: OpData[] = [];
+    const shapes: number[][] = [];
+    for (const [i, name] of this.inputNames.entries()) {
+      const t = (feeds as Record<string, unknown>)[name];
+      if (t === undefined) throw new TypeError(`input '${name}' is missing from the feeds (inputs: ${this.inputNames.join(', ')})`);
+      if (!(t instanceof Tensor) && !isTensorLike(t)) throw new TypeError(`feed '${name}' must be a Tensor, got ${typeName(t)}`);
+      const want = this.compiled.inputTypes[i];
+      const type = (t as Tensor).type;
+      if (type !== want) throw new TypeError(`input '${name}' must be a ${want} tensor, got ${type}`);
+      inputs.push((t as Tensor).data as OpData);
+      shapes.push([...(t as Tensor).dims]);
+    }
+    for (const k of Object.keys(feeds as object))
+      if (!this.inputNames.includes(k)) throw new TypeError(`'${k}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
+    let wanted = this.outputNames as readonly string[];
+    let preset: Record<string, Tensor | null> = {};
+    if (Array.isArray(fetches)) {
+      for (const f of fetches) if (!this.outputNames.includes(f)) throw new TypeError(`'${String(f)}' is not an output of the model (outputs: ${this.outputNames.join(', ')})`);
+      wanted = fetches as string[];
+    } else if (isObject(fetches) && Object.values(fetches).every((v) => v === null || v instanceof Tensor)) {
+      for (const f of Object.keys(fetches)) if (!this.outputNames.includes(f)) throw new TypeError(`'${f}' is not an output of the model (outputs: ${this.outputNames.join(', ')})`);
+      wanted = Object.keys(fetches);
+      preset = fetches as Record<string, Tensor | null>;
+    }
+    let cp;
+    try {
+      cp = this.compiled.planFor(shapes);
+    } catch (e) {
+      throw new RangeError(`cannot run the model on inputs of shapes ${shapes.map((s) => `[${s.join(', ')}]`).join(', ')}: ${(e as Error).message}`);
+    }
+    const outputs: OpData[] = this.outputNames.map((name, j) => {
+      const shape = cp.outputShapes[j];
+      const type = this.compiled.outputTypes[j];
+      const len = shape.reduce((a, b) => a * b, 1);
+      const p = preset[name];
+      if (p) {
+        if (p.type !== type) throw new TypeError(`output '${name}' is ${type}, the fetch tensor is ${p.type}`);
+        if (p.size !== len) throw new RangeError(`output '${name}' has ${len} elements, the fetch tensor ${p.size}`);
+        return p.data as OpData;
+      }
+      return new DATA_CTOR[type](len);
+    });
+    for (const [j, pt] of cp.passthrough) {
+      const src = pt.from === 'input' ? inputs[pt.index] : (this.graph.constants.get(pt.name)!.data as OpData);
+      (outputs[j] as unknown as { set(a: ArrayLike<unknown>): void }).set(src as ArrayLike<unknown>);
+    }
+    return { cp, inputs, outputs, wanted };
+  }
+
+  private result(cp: { outputShapes: number[][] }, outputs: OpData[], wanted: readonly string[]): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const name of wanted) {
+      const j = this.outputNames.indexOf(name);
+      out[name] = new Tensor(this.compiled.outputTypes[j] as TensorType, outputs[j] as never, cp.outputShapes[j]);
+    }
+    return out;
+  }
+
+  /** Runs the model off the event loop (one async hop). fetches: output names or preallocated tensors. */
+  async run(feeds: Record<string, Tensor>, fetches?: FetchesType | Record<string, unknown>, _options?: Record<string, unknown>): Promise<Record<string, Tensor>> {
+    const p = this.prepare(feeds, fetches);
+    await p.cp.plan.runAsync(p.inputs, p.outputs, this.maxThreads);
+    return this.result(p.cp, p.outputs, p.wanted);
+  }
+
+  /** Runs the model on the calling thread (for worker threads and scripts). */
+  runSync(feeds: Record<string, Tensor>, fetches?: FetchesType): Record<string, Tensor> {
+    const p = this.prepare(feeds, fetches);
+    p.cp.plan.run(p.inputs, p.outputs, this.maxThreads);
+    return this.result(p.cp, p.outputs, p.wanted);
+  }
+
+  async release(): Promise<void> {
+    this.releaseSync();
+  }
+
+  releaseSync(): void {
+    if (this.releasedFlag) return;
+    this.releasedFlag = true;
+    this.compiled.release();
+  }
+
+  /** Ends profiling (onnxruntime API; qint8 does not profile sessions). */
+  endProfiling(): void {}
+}
+
+function isTensorLike(t: unknown): boolean {
+  return isObject(t) && typeof (t as { type?: unknown }).type === 'string' && ArrayBuffer.isView((t as { data?: unknown }).data) && Array.isArray((t as { dims?: unknown }).dims);
+}

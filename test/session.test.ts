@@ -1,0 +1,87 @@
+// InferenceSession on the native engine: models built in code, dynamic shapes, sync / async /
+// concurrent runs, fetches, errors, release. (Real ONNX models are tested in
+// test/session-models.test.ts once the float ops are in.)
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder, InferenceSession, Tensor, makeTensor } from '../lib';
+
+function qdqGraph() {
+  const b = new GraphBuilder('qdq');
+  const x = b.input('x', 'float32', ['batch', 8]);
+  const s = b.constant('s', makeTensor('float32', [], [0.25]));
+  const z = b.constant('z', makeTensor('uint8', [], [100]));
+  const q = b.op('QuantizeLinear', [x, s, z]);
+  const y = b.op('DequantizeLinear', [q, s, z]);
+  b.output(q, 'q'); // output() renames the value (and its uses so far): add it after its readers
+  b.output(y, 'y');
+  return b.build();
+}
+
+const ref = (x: Float32Array) => {
+  const q = Uint8Array.from(x, (v) => Math.min(255, Math.max(0, Math.round(v / 0.25) + 100)));
+  return { q, y: Float32Array.from(q, (v) => (v - 100) * 0.25) };
+};
+// Halves in the test data are avoided, so Math.round equals round-half-even here.
+const data = (n: number) => Float32Array.from({ length: n * 8 }, (_, i) => ((i * 37) % 97) / 3.3 - 12.1);
+
+describe('InferenceSession', () => {
+  it('has onnxruntime-shaped metadata', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    expect(s.inputNames).toEqual(['x']);
+    expect(s.outputNames).toEqual(['q', 'y']);
+    expect(s.inputMetadata[0]).toEqual({ name: 'x', isTensor: true, type: 'float32', shape: ['batch', 8] });
+    expect(s.outputMetadata.map((m) => m.type)).toEqual(['uint8', 'float32']);
+  });
+
+  it('runs sync and async with dynamic batch sizes (one plan per shape)', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    for (const n of [1, 3, 64, 3]) {
+      const x = data(n);
+      const want = ref(x);
+      const a = await s.run({ x: new Tensor('float32', x, [n, 8]) });
+      expect(a.y.dims).toEqual([n, 8]);
+      expect(Array.from(a.q.data as Uint8Array)).toEqual(Array.from(want.q));
+      expect(Array.from(a.y.data as Float32Array)).toEqual(Array.from(want.y));
+      const b = s.runSync({ x: new Tensor(x, [n, 8]) });
+      expect(Array.from(b.y.data as Float32Array)).toEqual(Array.from(want.y));
+    }
+  });
+
+  it('concurrent runs on one session do not corrupt each other', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    const xs = Array.from({ length: 20 }, (_, i) => data(1 + (i % 5) * 7).map((v) => v + i * 0.013));
+    const outs = await Promise.all(xs.map((x) => s.run({ x: new Tensor(x, [x.length / 8, 8]) })));
+    outs.forEach((o, i) => expect(Array.from(o.y.data as Float32Array)).toEqual(Array.from(ref(xs[i]).y)));
+  });
+
+  it('fetches: a subset by name, or preallocated tensors', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    const x = new Tensor(data(2), [2, 8]);
+    expect(Object.keys(await s.run({ x }, ['y']))).toEqual(['y']);
+    const y = new Tensor('float32', new Float32Array(16), [2, 8]);
+    const r = await s.run({ x }, { y });
+    expect(r.y.data).toBe(y.data);
+    expect(Array.from(y.data as Float32Array)).toEqual(Array.from(ref(data(2)).y));
+  });
+
+  it('rejects bad feeds clearly', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    await expect(s.run({})).rejects.toThrow(/input 'x' is missing/);
+    await expect(s.run({ x: new Tensor(new Int32Array(8), [1, 8]) })).rejects.toThrow(/must be a float32 tensor, got int32/);
+    await expect(s.run({ x: new Tensor(new Float32Array(9), [1, 9]) })).rejects.toThrow(/dim 1 must be 8/);
+    await expect(s.run({ x: new Tensor(new Float32Array(8), [8]) })).rejects.toThrow(/rank 2/);
+    await expect(s.run({ x: new Tensor(new Float32Array(8), [1, 8]), z: new Tensor(new Float32Array(1)) })).rejects.toThrow(/'z' is not an input/);
+    await expect(s.run({ x: new Tensor(new Float32Array(8), [1, 8]) }, ['nope'])).rejects.toThrow(/'nope' is not an output/);
+    expect(() => new Tensor('float32', new Float32Array(3), [2, 2])).toThrow(/3 elements/);
+  });
+
+  it('a released session is a clear error', async () => {
+    const s = await InferenceSession.create(qdqGraph());
+    await s.release();
+    await expect(s.run({ x: new Tensor(data(1), [1, 8]) })).rejects.toThrow(/released/);
+  });
+
+  it('a malformed model or an unknown op fails at create, naming the problem', async () => {
+    await expect(InferenceSession.create(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow(/malformed or truncated/);
+    await expect(InferenceSession.create('/nonexistent/model.onnx')).rejects.toThrow(/cannot read ONNX model/);
+  });
+});
