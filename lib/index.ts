@@ -72,6 +72,7 @@ export const ops = {
 export { InferenceSession } from './session';
 export type { SessionOptions, ValueMetadata, FetchesType } from './session';
 export { Tensor } from './tensor';
+export { registerOrtBackend, installAsOnnxRuntime, onnxruntimeCompat, qint8Backend } from './ort';
 export type { TensorType, TensorDataType } from './tensor';
 
 // ONNX import / export and the graph IR.
