@@ -10,7 +10,8 @@ import { CompiledGraph } from './engine/compile';
 import type { TensorData as OpData } from './engine/ops';
 import { Graph } from './graph/ir';
 import { inferShapes } from './graph/infer';
-import { optimize, planLayout } from './graph/passes';
+import { optimize, planLayout, removeIdentity } from './graph/passes';
+import { foldQdqConstants, fuseQdq, hasQdq } from './graph/passes/qdq';
 import type { DType } from './graph/tensor';
 import { type ImportOptions, OnnxImportError, importModel, loadModel } from './onnx/import';
 import { type IsaName, checkIsa } from './runtime';
@@ -32,6 +33,12 @@ export interface SessionOptions {
   isa?: IsaName;
   /** Plans kept per session (one per input-shape signature). Default 16. */
   maxPlans?: number;
+  /**
+   * QDQ models (QuantizeLinear / DequantizeLinear around float ops): 'fuse' (default) runs them
+   * as int8 ops (lib/graph/passes/qdq.ts); 'simulate' runs the float ops with the Q/DQ pairs as
+   * written (fake quantization).
+   */
+  qdq?: 'fuse' | 'simulate';
   /** Folder of external data files when the model is given as bytes. */
   externalDataDir?: string;
   [other: string]: unknown;
@@ -110,6 +117,13 @@ export class InferenceSession {
     this.outputNames = graph.outputs.map((v) => v.name);
     this.inputMetadata = graph.inputs.map((v) => meta(v.name, v.dtype, v.shape));
     this.outputMetadata = graph.outputs.map((v) => meta(v.name, graph.info(v.name).dtype, graph.info(v.name).shape));
+    const qdq = opts.qdq ?? 'fuse';
+    if (qdq !== 'fuse' && qdq !== 'simulate') throw new TypeError(`qdq must be 'fuse' or 'simulate', got ${String(qdq)}`);
+    if (hasQdq(graph)) {
+      removeIdentity(graph);
+      if (qdq === 'fuse') fuseQdq(graph);
+      else foldQdqConstants(graph);
+    }
     if (level !== 'disabled') optimize(graph);
     planLayout(graph);
     inferShapes(graph);

@@ -1702,6 +1702,25 @@ reg({
   },
 });
 
+reg({
+  opType: 'Lookup',
+  domain: 'qint8',
+  since: 1,
+  inputs: ['X', 'table'],
+  outputs: ['Y'],
+  attrs: {},
+  types: 'any',
+  doc: 'y = table[byte(x)]: a 256-entry uint8/int8 table (a fused "dequantize -> unary op -> quantize" chain, or a requantization)',
+  infer(ctx) {
+    const x = ctx.in(0);
+    const t = ctx.in(1);
+    if (x?.dtype && x.dtype !== 'uint8' && x.dtype !== 'int8') ctx.fail(`X must be uint8 or int8, got ${x.dtype}`);
+    if (t?.dtype && t.dtype !== 'uint8' && t.dtype !== 'int8') ctx.fail(`table must be uint8 or int8, got ${t.dtype}`);
+    if (t?.shape && t.shape.every((d) => typeof d === 'number') && numel(t.shape as number[]) !== 256) ctx.fail('table must have 256 entries');
+    return [{ dtype: t?.dtype, shape: x?.shape?.slice() }];
+  },
+});
+
 function checkActivation(ctx: InferCtx): void {
   const act = ctx.attr<string>('activation');
   if (!(ACTIVATIONS as readonly string[]).includes(act)) ctx.fail(`activation '${act}' is not one of ${ACTIVATIONS.join(', ')}`);

@@ -111,6 +111,13 @@ export function planLayout(g: Graph): LayoutReport {
       rep.spatial++;
       continue;
     }
+    if (n.domain === 'qint8' && n.opType === 'Lookup' && nhwc.has(x)) {
+      // Elementwise through a table: runs in the input's layout (the table is not a tensor operand).
+      nhwc.add(n.outputs[0]);
+      out.push(n);
+      rep.agnostic++;
+      continue;
+    }
     const dyn4 = n.inputs.filter((i) => i && !g.constants.has(i) && rank(i) === 4);
     const anyNhwc = dyn4.some((i) => nhwc.has(i));
     const outRank = rank(n.outputs[0]);
