@@ -12,6 +12,7 @@ export type { QParams, ChannelQParams, QParamsOptions, QScheme, QuantType } from
 export { quantize, dequantize } from './quant/quantize';
 export type { QuantizeParams } from './quant/quantize';
 export { cpuInfo, configure, measurePeakGops, defaultThreads } from './runtime';
+export { measurePeakGflops } from './ops/fp32';
 export type { CpuInfo, ConfigureOptions, IsaName } from './runtime';
 export type { QuantDType } from './check';
 

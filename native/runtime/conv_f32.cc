@@ -123,16 +123,23 @@ ConvF32Geometry convF32Geometry(const ConvF32Config& c, int n, int h, int w) {
     oh = (h + pt + pb - ekh) / c.strideH + 1;
     ow = (w + pl + pr - ekw) / c.strideW + 1;
   } else {
-    // onnxruntime's ConvTranspose: natural size = stride * (in - 1) + output_padding + ekernel.
+    // ONNX ConvTranspose (onnxruntime 1.30 agrees, checked): natural size = stride * (in - 1) +
+    // output_padding + ekernel; a total pad is split with the odd one at the end for SAME_UPPER
+    // and at the start otherwise.
     const int64_t natH = static_cast<int64_t>(c.strideH) * (h - 1) + c.outputPaddingH + ekh;
     const int64_t natW = static_cast<int64_t>(c.strideW) * (w - 1) + c.outputPaddingW + ekw;
     const bool upper = c.autoPad == AutoPad::kSameUpper;
     auto split = [&](int64_t total, int64_t* head, int64_t* tail) {
-      *head = upper ? total - total / 2 : total / 2;  // SAME_UPPER: the odd pad at the start
+      *head = upper ? total / 2 : total - total / 2;
       *tail = total - *head;
     };
     if (c.outputShapeH > 0 || c.outputShapeW > 0) {
       if (c.outputShapeH <= 0 || c.outputShapeW <= 0) bad("output_shape needs both spatial sizes");
+      // Beyond stride - 1 extra rows/columns no input pixel could have produced the output
+      // (onnxruntime rejects it too).
+      if (c.outputShapeH > natH + c.strideH - 1 || c.outputShapeW > natW + c.strideW - 1)
+        bad("output_shape (" + std::to_string(c.outputShapeH) + ", " + std::to_string(c.outputShapeW) +
+            ") is larger than the input allows (" + std::to_string(natH + c.strideH - 1) + ", " + std::to_string(natW + c.strideW - 1) + ")");
       split(std::max<int64_t>(0, natH - c.outputShapeH), &pt, &pb);
       split(std::max<int64_t>(0, natW - c.outputShapeW), &pl, &pr);
       oh = c.outputShapeH;

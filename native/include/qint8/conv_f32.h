@@ -45,10 +45,10 @@ struct ConvF32Geometry {
 
 // Checks a configuration; throws std::invalid_argument naming the offending field.
 void validateConvF32Config(const ConvF32Config& cfg);
-// Output size and resolved pads for an input of n x h x w. Conv: ONNX / onnxruntime. ConvTranspose:
-// onnxruntime's rules (SAME_UPPER puts the odd pad at the start, and an explicit output_shape
-// distributes the pad with the odd one at the end). Throws std::invalid_argument when the output
-// would be empty.
+// Output size and resolved pads for an input of n x h x w, as ONNX specifies them (and
+// onnxruntime 1.30 computes them): for ConvTranspose with auto_pad SAME_* or an explicit
+// output_shape, the total pad is split with the odd one at the end for SAME_UPPER and at the start
+// otherwise. Throws std::invalid_argument when the output would be empty.
 ConvF32Geometry convF32Geometry(const ConvF32Config& cfg, int n, int h, int w);
 
 class ConvF32 {
