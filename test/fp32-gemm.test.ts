@@ -2,7 +2,7 @@
 // onnxruntime-node, on every ISA tier, with the tolerance of helpers/fp32.ts (summation order and
 // FMA differ; the bound is 2 gamma_{K+1} sum|a b| scaled by the activation's Lipschitz constant).
 import { describe, expect, it } from 'vitest';
-import { cpuInfo } from '../lib';
+import { cpuInfo, measurePeakGflops } from '../lib';
 import { type OpTensor, createOp } from '../lib/engine/ops';
 import { DataType, attrFloat, attrInt, buildModel, rng, runOrt, tensor } from './helpers/onnx';
 import { type ActName, abs, checkClose, randomF32 } from './helpers/fp32';
@@ -177,3 +177,15 @@ describe('Gemm / FusedGemm (engine ops) vs onnxruntime Gemm (+ activation)', () 
   });
 });
 
+
+describe('measurePeakGflops', () => {
+  it('measures a positive rate on every SIMD tier and checks its arguments', () => {
+    for (const isa of isas) {
+      const g = measurePeakGflops(isa, 2);
+      expect(g, isa).toBeGreaterThan(0);
+      expect(Number.isFinite(g), isa).toBe(true);
+    }
+    expect(() => measurePeakGflops('nope' as never)).toThrow(TypeError);
+    expect(() => measurePeakGflops(undefined, 0)).toThrow(RangeError);
+  });
+});

@@ -285,7 +285,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       const double macs = static_cast<double>(M) * K * c.cout;
       if (macs < (1 << 16)) threads = 1;
       // Blocks of output pixels sized so that the block's A (rows x chunk depth) stays in L2.
-      const int64_t depth = sgemmChunkDepth(isa, K);
+      const int64_t depth = sgemmChunkDepth(isa, K, coutG);
       int64_t mc = std::max<int64_t>(mr, static_cast<int64_t>(kABlockBytes / (depth * sizeof(float))) / mr * mr);
       if (threads > 1) {
         const int64_t perTask = (M * c.groups + 4 * threads - 1) / (4 * threads);
@@ -303,10 +303,21 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       const int64_t tasks = mBlocks * c.groups * pGroups;
       if (tasks > (INT64_C(1) << 31) - 1) bad("too many output pixels");
       const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+      // Task order as SGEMM's: block-major while a group's packed weights stay in L2, else
+      // panel-group-major (each thread keeps its own output channels' weights).
+      const bool panelMajor = im.packed[0]->bytes() > (1u << 20);
       auto runTask = [&](int t, int) {
-        const int pgi = t % pGroups;
-        const int grp = (t / pGroups) % c.groups;
-        const int64_t mb = t / pGroups / c.groups;
+        int pgi, grp;
+        int64_t mb;
+        if (panelMajor) {
+          mb = t % mBlocks;
+          grp = static_cast<int>((t / mBlocks) % c.groups);
+          pgi = static_cast<int>(t / mBlocks / c.groups);
+        } else {
+          pgi = t % pGroups;
+          grp = (t / pGroups) % c.groups;
+          mb = t / pGroups / c.groups;
+        }
         const int64_t m0 = mb * mc;
         const int rowsN = static_cast<int>(std::min(mc, M - m0));
         const float** rows;

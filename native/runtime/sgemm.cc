@@ -17,20 +17,21 @@
 namespace qint8 {
 namespace {
 
-// K chunks: a depth above kSplitAbove chunks is processed in chunks of kc = kPanelL1 / (panel
-// bytes per k) (128 on AVX-512's 64-column panels, 512 on AVX2's 16), so that a panel's chunk stays
-// in L1 while the row tiles sweep it, and the block of A (rows x kc) stays in L2 while the panels
-// sweep it. The running sums wait in C between chunks. Measured on the 3x3 conv layers (1 thread,
-// same-run comparisons): unsplit is best up to K = 1152 (a 288 KB panel streams from L2 fine),
-// 128-deep chunks win from K = 2304 (+15%) and K = 4608 (+35%); 256-deep chunks lose at 4608.
+// K chunks: when the packed B is larger than kSplitBytes (does not stay in L2), K is processed in
+// chunks of kc = kPanelL1 / (panel bytes per k) (128 on AVX-512's 64-column panels, 512 on AVX2's
+// 16): a panel's chunk stays in L1 while the row tiles sweep it, the block of A (rows x kc) stays
+// in L2 while the panels sweep it, and B is read from L3 once per row block of many rows. The
+// running sums wait in C between chunks. Measured on the 3x3 conv layers (1 thread, same-run
+// comparisons): unsplit is best while B stays in L2 (K x N = 576 x 64, 1152 x 128: the 64-column
+// panel streams from L2 fine), chunks of 128 win at 2304 x 256 (+15%) and 4608 x 512 (+35%).
 #ifndef QINT8_SGEMM_PANEL_L1
 #define QINT8_SGEMM_PANEL_L1 (32 * 1024)
 #endif
-#ifndef QINT8_SGEMM_SPLIT_ABOVE
-#define QINT8_SGEMM_SPLIT_ABOVE 12
+#ifndef QINT8_SGEMM_SPLIT_BYTES
+#define QINT8_SGEMM_SPLIT_BYTES (1024 * 1024)
 #endif
 constexpr int kPanelL1 = QINT8_SGEMM_PANEL_L1;
-constexpr int kSplitAbove = QINT8_SGEMM_SPLIT_ABOVE;
+constexpr size_t kSplitBytes = QINT8_SGEMM_SPLIT_BYTES;
 // Bytes of A (rows x chunk depth) per row block.
 #ifndef QINT8_SGEMM_ABLOCK
 #define QINT8_SGEMM_ABLOCK (192 * 1024)
@@ -38,6 +39,16 @@ constexpr int kSplitAbove = QINT8_SGEMM_SPLIT_ABOVE;
 constexpr size_t kABlockBytes = QINT8_SGEMM_ABLOCK;
 
 int chunkDepth(const SgemmKernelTable& kt) { return std::max(16, kPanelL1 / (kt.nr * static_cast<int>(sizeof(float)))); }
+
+size_t packedBytesOf(const SgemmKernelTable& kt, int64_t k, int64_t n) {
+  return static_cast<size_t>((n + kt.nr - 1) / kt.nr) * static_cast<size_t>(k) * kt.nr * sizeof(float);
+}
+
+// The chunk depth for a k x n B (k when it is not split).
+int depthFor(const SgemmKernelTable& kt, int64_t k, int64_t n) {
+  const int kc = chunkDepth(kt);
+  return k > kc && packedBytesOf(kt, k, n) > kSplitBytes ? kc : static_cast<int>(k);
+}
 
 thread_local Scratch tRows;
 
@@ -78,8 +89,8 @@ void runBlock(const SgemmKernelTable& kt, const SgemmPacked& b, const float* con
   t.ldc = ldc;
   t.ep = &ep;
   const int64_t depth = static_cast<int64_t>(segments) * segLen;
-  const int kKc = chunkDepth(kt);
-  if (depth <= static_cast<int64_t>(kKc) * kSplitAbove) {
+  const int kKc = depthFor(kt, depth, b.n);
+  if (depth <= kKc) {
     t.rows = rows;
     t.nseg = segments;
     t.segOff = 0;
@@ -176,10 +187,7 @@ std::unique_ptr<SgemmPackedB> SgemmPackedB::pack(Isa isa, const float* b, ptrdif
 SgemmPackedB::~SgemmPackedB() { alignedFree(mem_); }
 
 int sgemmMr(Isa isa) { return sgemmTable(isa).mr; }
-int sgemmChunkDepth(Isa isa, int64_t k) {
-  const int kc = chunkDepth(sgemmTable(isa));
-  return static_cast<int>(k <= static_cast<int64_t>(kc) * kSplitAbove ? k : kc);
-}
+int sgemmChunkDepth(Isa isa, int64_t k, int64_t n) { return depthFor(sgemmTable(isa), k, n); }
 int sgemmNr(Isa isa) { return sgemmTable(isa).nr; }
 
 void sgemmApplyEpilogue(Isa isa, float* c, size_t ldc, int m, int n, const SgemmEpilogue& ep) {
@@ -213,7 +221,7 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
 
   // Row blocks sized so that a block of A (rows x chunk depth) stays in L2.
   const int mr = kt.mr;
-  const size_t chunk = static_cast<size_t>(sgemmChunkDepth(b.isa, k));
+  const size_t chunk = static_cast<size_t>(depthFor(kt, k, n));
   int mc = std::max(mr, static_cast<int>(kABlockBytes / (chunk * sizeof(float))) / mr * mr);
   if (threads > 1) {
     const int perTask = (m + 4 * threads - 1) / (4 * threads);
@@ -229,8 +237,15 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
   const int pGroups = (panels + pg - 1) / pg;
   const int tasks = mBlocks * pGroups;
 
+  // Task order (the pool hands each thread a contiguous run of tasks): row-block-major while B
+  // stays in L2 (each thread sweeps its rows against all of B); panel-group-major when it does
+  // not (each thread keeps its own columns of B and sweeps every row block against them).
+#ifndef QINT8_SGEMM_PANEL_MAJOR
+#define QINT8_SGEMM_PANEL_MAJOR 1
+#endif
+  const bool panelMajor = QINT8_SGEMM_PANEL_MAJOR && packedBytesOf(kt, k, n) > kSplitBytes;
   auto runTask = [&](int t, int) {
-    const int mb = t / pGroups, pgi = t % pGroups;
+    const int mb = panelMajor ? t % mBlocks : t / pGroups, pgi = panelMajor ? t / mBlocks : t % pGroups;
     const int r0 = mb * mc;
     const int rowsN = std::min(mc, m - r0);
     const float** rows = static_cast<const float**>(tRows.get(sizeof(float*) * static_cast<size_t>(rowsN)));

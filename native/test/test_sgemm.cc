@@ -166,6 +166,9 @@ TEST(sgemm_deep_k_chunks_every_isa_equals_reference) {
   for (int k : {513, 700, 1031, 2304})
     for (int n : {16, 40, 96}) runCase({33, n, k, true, k % 2 == 1, 1.0f, ActKind::kRelu}, seed++);
   runCase({200, 70, 600, true, false, 1.0f, ActKind::kHardSwish}, seed++);
+  // B larger than the split threshold (1 MB packed) on every tier: K in chunks.
+  runCase({30, 200, 2304, true, false, 1.0f, ActKind::kRelu}, seed++);
+  runCase({13, 300, 1600, false, true, 0.5f, ActKind::kNone}, seed++);
   runCase({300, 130, 64, true, false, 1.0f, ActKind::kNone}, seed++);
 }
 

@@ -81,8 +81,8 @@ void sgemmReference(const float* a, ptrdiff_t sam, ptrdiff_t sak, const float* b
 // Rows per micro-tile and columns per panel of an ISA's kernels (for callers that block work).
 int sgemmMr(Isa isa);
 int sgemmNr(Isa isa);
-// Depth of the K chunks the kernels run for a depth of k (k itself when it is not split).
-int sgemmChunkDepth(Isa isa, int64_t k);
+// Depth of the K chunks the kernels run for a k x n B (k itself when it is not split).
+int sgemmChunkDepth(Isa isa, int64_t k, int64_t n);
 
 // Float32 FMA peak of one core on `isa`, GFLOPS (2 per lane per FMA), from a register-only loop
 // of independent vfmadd231ps (zmm on avx512vnni, ymm on avx2; scalar: fmaf) run for ~ms.
