@@ -95,17 +95,34 @@ static QINT8_ALWAYS_INLINE void group8(const Ctx& x, int ix0, float* out, const 
 }
 #undef QINT8_ACC8
 
-template <int KW, int SW, bool TAIL>
-static void rowBlock(const Ctx& x, const DwF32Args& a, int oxL, int oxR, float* yrow, const ActConsts256& k) {
-  int ox = 0;
-  for (; ox < oxL; ++ox) pixel<TAIL>(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
-  for (; ox + 8 <= oxR; ox += 8) group8<KW, SW, TAIL>(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
-  for (; ox < a.ow; ++ox) pixel<TAIL>(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
+// One output position range [ox0, ox1) in steps of STEP pixels (1: any position; 8: interior),
+// all channel blocks per step (pixel by pixel through the input, as in the AVX-512 kernel).
+template <int KW, int SW, int STEP>
+static void span(Ctx& x, const DwF32Args& a, int ox0, int ox1, float* yrow, const ActConsts256& k) {
+  const int kp = a.kh * a.kw;
+  const int nb = blocks(a.c);
+  for (int ox = ox0; ox + STEP <= ox1; ox += STEP)
+    for (int cb = 0; cb < nb; ++cb) {
+      x.cOff = cb * kVL;
+      const int valid = a.c - x.cOff;
+      x.tail = valid < kVL;
+      x.mvec = laneMask256(valid);
+      x.wp = a.weights + static_cast<size_t>(cb) * kp * kVL;
+      x.bias = a.bias ? _mm256_maskload_ps(a.bias + x.cOff, x.mvec) : _mm256_setzero_ps();
+      float* out = yrow + static_cast<size_t>(ox) * a.c + x.cOff;
+      const int ix0 = ox * a.sw - a.padL;
+      if constexpr (STEP == 1) {
+        if (x.tail) pixel<true>(x, ix0, out, k);
+        else pixel<false>(x, ix0, out, k);
+      } else {
+        if (x.tail) group8<KW, SW, true>(x, ix0, out, k);
+        else group8<KW, SW, false>(x, ix0, out, k);
+      }
+    }
 }
 
 template <int KW, int SW>
 static void runT(const DwF32Args& a) {
-  const int kp = a.kh * a.kw;
   const ActConsts256 k(a.act);
   const int oxL = a.ow < (a.padL + a.sw - 1) / a.sw ? a.ow : (a.padL + a.sw - 1) / a.sw;
   const int lim = a.w - 1 - (a.kw - 1) * a.dw + a.padL;
@@ -129,16 +146,10 @@ static void runT(const DwF32Args& a) {
       rows[ky] = (iy >= 0 && iy < a.h) ? a.x + static_cast<size_t>(iy) * a.w * a.c : a.zeroRow;
     }
     float* yrow = a.y + static_cast<size_t>(oy) * a.ow * a.c;
-    for (int cb = 0; cb < blocks(a.c); ++cb) {
-      x.cOff = cb * kVL;
-      const int valid = a.c - x.cOff;
-      x.tail = valid < kVL;
-      x.mvec = laneMask256(valid);
-      x.wp = a.weights + static_cast<size_t>(cb) * kp * kVL;
-      x.bias = a.bias ? _mm256_maskload_ps(a.bias + x.cOff, x.mvec) : _mm256_setzero_ps();
-      if (x.tail) rowBlock<KW, SW, true>(x, a, oxL, oxR, yrow, k);
-      else rowBlock<KW, SW, false>(x, a, oxL, oxR, yrow, k);
-    }
+    const int g1 = oxL + (oxR - oxL) / 8 * 8;
+    span<KW, SW, 1>(x, a, 0, oxL, yrow, k);
+    span<KW, SW, 8>(x, a, oxL, g1, yrow, k);
+    span<KW, SW, 1>(x, a, g1, a.ow, yrow, k);
   }
 }
 

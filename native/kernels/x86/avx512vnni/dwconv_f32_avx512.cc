@@ -1,11 +1,13 @@
 // qint8 — float32 depthwise convolution, AVX-512 (zmm FMA), NHWC.
 //
-// Channels in blocks of 16 (one zmm, masked at the tail). Along an output row, the pixels whose
-// whole window lies inside the input run 8 at a time (8 accumulators, one weight vector loaded
-// per tap and used 8 times); 3x3 and 5x5 windows at stride 1 and 2 without dilation have their
-// own unrolled instances. Pixels near the left/right edges run one at a time, loading zeros for
-// taps in the padding; input rows in the padding read a zero row. Every accumulator is one FMA
-// chain over the taps in (ky, kx) order from +0: bit-exact with the reference.
+// Channels in blocks of 16 (one zmm, masked at the tail); all blocks of a pixel (or of a group of
+// 8 pixels) are done before the next pixels, so the input is read contiguously. Along an output
+// row, the pixels whose whole window lies inside the input run 8 at a time (8 accumulators, one
+// weight vector loaded per tap and used 8 times); 3x3 and 5x5 windows at stride 1 and 2 without
+// dilation have their own unrolled instances. Pixels near the left/right edges run one at a time,
+// loading zeros for taps in the padding; input rows in the padding read a zero row. Every
+// accumulator is one FMA chain over the taps in (ky, kx) order from +0: bit-exact with the
+// reference.
 #include <immintrin.h>
 
 #include "../../../runtime/dwconv_f32_kernels.h"
@@ -117,22 +119,38 @@ static void runT(const DwF32Args& a) {
   x.dw = a.dw;
   x.hasBias = a.bias != nullptr;
   x.act = a.act.kind;
+  const int nb = blocks(a.c);
+  // All channel blocks of a pixel (or of 8 pixels) before the next: the input is read pixel by
+  // pixel, contiguously (block-major order reads 64 bytes per pixel at the channel stride, which
+  // defeats the prefetchers once c is large: 2x slower at c = 256).
+  auto block = [&](int cb) {
+    x.cOff = cb * kVL;
+    x.m = chanMask(a.c - x.cOff);
+    x.wp = a.weights + static_cast<size_t>(cb) * kp * kVL;
+    x.bias = a.bias ? _mm512_maskz_loadu_ps(x.m, a.bias + x.cOff) : _mm512_setzero_ps();
+  };
   for (int oy = a.oyBegin; oy < a.oyEnd; ++oy) {
     for (int ky = 0; ky < a.kh; ++ky) {
       const int iy = oy * a.sh - a.padT + ky * a.dh;
       rows[ky] = (iy >= 0 && iy < a.h) ? a.x + static_cast<size_t>(iy) * a.w * a.c : a.zeroRow;
     }
     float* yrow = a.y + static_cast<size_t>(oy) * a.ow * a.c;
-    for (int cb = 0; cb < blocks(a.c); ++cb) {
-      x.cOff = cb * kVL;
-      x.m = chanMask(a.c - x.cOff);
-      x.wp = a.weights + static_cast<size_t>(cb) * kp * kVL;
-      x.bias = a.bias ? _mm512_maskz_loadu_ps(x.m, a.bias + x.cOff) : _mm512_setzero_ps();
-      int ox = 0;
-      for (; ox < oxL; ++ox) pixel(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
-      for (; ox + 8 <= oxR; ox += 8) group8<KW, SW>(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
-      for (; ox < a.ow; ++ox) pixel(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
-    }
+    int ox = 0;
+    for (; ox < oxL; ++ox)
+      for (int cb = 0; cb < nb; ++cb) {
+        block(cb);
+        pixel(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
+      }
+    for (; ox + 8 <= oxR; ox += 8)
+      for (int cb = 0; cb < nb; ++cb) {
+        block(cb);
+        group8<KW, SW>(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
+      }
+    for (; ox < a.ow; ++ox)
+      for (int cb = 0; cb < nb; ++cb) {
+        block(cb);
+        pixel(x, ox * a.sw - a.padL, yrow + static_cast<size_t>(ox) * a.c + x.cOff, k);
+      }
   }
 }
 
