@@ -3,7 +3,7 @@
 // FMA differ; the bound is 2 gamma_{K+1} sum|a b| scaled by the activation's Lipschitz constant).
 import { describe, expect, it } from 'vitest';
 import { cpuInfo, measurePeakGflops } from '../lib';
-import { type OpTensor, createOp } from '../lib/engine/ops';
+import { type OpTensor, createOp, registeredOps } from '../lib/engine/ops';
 import { DataType, attrFloat, attrInt, buildModel, rng, runOrt, tensor } from './helpers/onnx';
 import { type ActName, abs, checkClose, randomF32 } from './helpers/fp32';
 
@@ -177,6 +177,17 @@ describe('Gemm / FusedGemm (engine ops) vs onnxruntime Gemm (+ activation)', () 
   });
 });
 
+
+describe('registry', () => {
+  it('lists the float32 compute ops', () => {
+    expect(registeredOps()).toEqual(
+      expect.arrayContaining([
+        'MatMul', 'Gemm', 'qint8::FusedMatMul', 'qint8::FusedGemm', 'qint8::ConvNhwc', 'qint8::ConvTransposeNhwc',
+        'qint8::MaxPoolNhwc', 'qint8::AveragePoolNhwc', 'qint8::GlobalAveragePoolNhwc', 'qint8::GlobalMaxPoolNhwc',
+      ]),
+    );
+  });
+});
 
 describe('measurePeakGflops', () => {
   it('measures a positive rate on every SIMD tier and checks its arguments', () => {
