@@ -4,8 +4,12 @@
 // vfmadd231ps loop, measurePeakGflops) measured between the rounds of the same run.
 // onnxruntime's conv is measured as a single NCHW Conv (its NCHWc reorders at the model's edges
 // included) and, for square layers, as (4 chained convs - 1 conv) / 3 (edges excluded); vsOrt is
-// taken against the faster of the two in each round. Options: --quick (fewer, shorter rounds),
-// --1t (one thread only), --filter=<text> (layers / shapes whose name contains it). Rows go to bench/results/fp32.json:
+// taken against the faster of the two in each round. At 1 thread the same tasks are also timed in
+// process CPU time (process.cpuUsage(), all threads, interleaved rounds, medians): on a shared
+// machine a busy neighbour steals wall time but not CPU time, so cpuMs / cpuGflops / cpuVsOrt are
+// the steadier figures there (both sides run on one thread: qint8 on the caller, onnxruntime on
+// its one intra-op thread). Options: --quick (fewer, shorter rounds), --1t (one thread only),
+// --filter=<text> (layers / shapes whose name contains it). Rows go to bench/results/fp32.json:
 // {name, m, n, k, threads, impl, isa, medianMs, gflops, peakFraction, vsOrt} with m = output
 // pixels (or rows), n = output channels (or columns), k = products per output.
 'use strict';
@@ -13,7 +17,28 @@ const ort = require('onnxruntime-node');
 const q = require('../dist');
 const { createOp } = require('../dist/engine/ops');
 const { encodeModel, DataType } = require('../dist/onnx/proto');
-const { interleave, median, medianRatio, writeResults, fmt, printTable, machineMeta } = require('./lib');
+const { interleave, median, medianRatio, writeResults, fmt, printTable, machineMeta, sleep } = require('./lib');
+
+// Per-call process CPU time (ms) of each task, rounds interleaved (order reversed on odd rounds).
+async function cpuRounds(tasks, rounds, minMs) {
+  const per = new Map(tasks.map((t) => [t.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const t of r % 2 ? [...tasks].reverse() : tasks) {
+      if (t.before) await t.before();
+      await sleep(30);
+      await t.fn(); // warm
+      let calls = 0;
+      const c0 = process.cpuUsage(), w0 = performance.now();
+      do {
+        await t.fn();
+        calls += t.batch;
+      } while (performance.now() - w0 < minMs);
+      const c = process.cpuUsage(c0);
+      per.get(t.name).push((c.user + c.system) / 1000 / calls);
+    }
+  }
+  return per;
+}
 
 const LAYERS = [
   { name: '3x3 56x56 64->64', h: 56, w: 56, cin: 64, cout: 64, k: 3, groups: 1 },
@@ -99,22 +124,32 @@ async function main() {
       tasks.push({ name: `ort/${label}`, batch, fn: async () => { for (let i = 0; i < batch; i++) await s.run(feeds); } });
     samplePeak();
     const res = await interleave(tasks, { rounds, timeMs });
+    const cpu = threads === 1 ? await cpuRounds(tasks, rounds, timeMs) : null;
     samplePeak();
     const peak = median(peaks);
     const single = res.get('ort/single').perRoundMs;
     const chain = res.has('ort/chain4') ? res.get('ort/chain4').perRoundMs.map((t4, i) => (t4 - single[i]) / 3) : null;
     const best = single.map((t, i) => Math.min(t, chain ? chain[i] : Infinity));
-    const row = (impl, isa, perRound, vsOrt) => {
+    const cSingle = cpu ? cpu.get('ort/single') : null;
+    const cChain = cpu && cpu.has('ort/chain4') ? cpu.get('ort/chain4').map((t4, i) => (t4 - cSingle[i]) / 3) : null;
+    const cBest = cpu ? cSingle.map((t, i) => Math.min(t, cChain ? cChain[i] : Infinity)) : null;
+    const row = (impl, isa, perRound, vsOrt, cpuRound, cpuVsOrt) => {
       const ms = median(perRound);
       const gflops = (2 * macs) / (ms * 1e6);
-      rows.push({ name, m, n, k, threads, impl, isa, medianMs: ms, gflops, peakFraction: gflops / (peak * threads), vsOrt });
+      const cpuMs = cpuRound ? median(cpuRound) : null;
+      const cpuGflops = cpuMs ? (2 * macs) / (cpuMs * 1e6) : null;
+      rows.push({
+        name, m, n, k, threads, impl, isa, medianMs: ms, gflops, peakFraction: gflops / (peak * threads), vsOrt,
+        cpuMs, cpuGflops, cpuPeakFraction: cpuGflops ? cpuGflops / peak : null, cpuVsOrt: cpuVsOrt ?? null,
+      });
     };
     for (const isa of simd) {
       const pr = res.get(`qint8/${isa}`).perRoundMs;
-      row('qint8', isa, pr, medianRatio(best, pr));
+      const cr = cpu ? cpu.get(`qint8/${isa}`) : null;
+      row('qint8', isa, pr, medianRatio(best, pr), cr, cr ? medianRatio(cBest, cr) : null);
     }
-    row('onnxruntime', 'mlas single (NCHW model)', single, null);
-    if (chain) row('onnxruntime', 'mlas (4 chained - 1) / 3', chain, null);
+    row('onnxruntime', 'mlas single (NCHW model)', single, null, cSingle, null);
+    if (chain) row('onnxruntime', 'mlas (4 chained - 1) / 3', chain, null, cChain, null);
   }
 
   for (const L of LAYERS) {
@@ -181,6 +216,10 @@ async function main() {
     { title: 'GFLOPS', get: (r) => fmt(r.gflops) },
     { title: 'peak%', get: (r) => fmt(r.peakFraction * 100, 0) },
     { title: 'vs best ort', get: (r) => (r.vsOrt === null ? '-' : `${fmt(r.vsOrt, 2)}x`) },
+    { title: 'cpu', get: (r) => (r.cpuMs === null ? '-' : `${fmt(r.cpuMs * 1000, 1)} us`) },
+    { title: 'cpu GFLOPS', get: (r) => fmt(r.cpuGflops) },
+    { title: 'cpu peak%', get: (r) => (r.cpuPeakFraction === null ? '-' : fmt(r.cpuPeakFraction * 100, 0)) },
+    { title: 'cpu vs ort', get: (r) => (r.cpuVsOrt === null ? '-' : `${fmt(r.cpuVsOrt, 2)}x`) },
   ]);
   console.log(`wrote ${file}`);
 }
