@@ -30,6 +30,7 @@ export type { Backend, QConfig, QConfigOptions } from './quant/qconfig';
 export { tensorMinMax, channelMinMax, accumulateHistogram } from './quant/observe';
 export type { ObserverInput, TensorLike, NonFiniteCounts, MinMaxResult, ChannelMinMaxResult, BinRule, HistogramOptions, HistogramResult } from './quant/observe';
 export { cpuInfo, configure, measurePeakGops, defaultThreads } from './runtime';
+export { measurePeakGflops } from './ops/fp32';
 export type { CpuInfo, ConfigureOptions, IsaName } from './runtime';
 export type { QuantDType } from './check';
 export { add, mul, broadcastShape } from './ops/binary';
