@@ -186,25 +186,41 @@ static inline typename S::V logV(typename S::V x) {
   return S::select(S::isnan(x), x, r);
 }
 
-// erf x: |x| < 1: x P(x^2) (degree 6); 1 <= |x| < 3.9375: 1 - e^Q(|x|) with Q ~ log erfc
-// (degree 7); beyond: +-1 (erfc < 2^-26 there, so erf rounds to 1).
+// erf x: |x| < 0.84375: x + x Q(x^2) (degree 6, Q ~ erf(x) / x - 1, so the last step adds a
+// small correction to x); 0.84375 <= |x| < 3.9375: 1 - erfc(|x|) with erfc from erfcTail;
+// beyond: +-1 (erfc < 2^-26 there, so erf rounds to 1).
+// erfcTail(a), a in [0.84375, 3.9375]: below 2 a degree-11 polynomial of erfc in a - 1.421875;
+// from 2 on e^R(a - 2.96875) with a degree-7 R ~ log erfc (relative accuracy for small erfc).
+// Centred variables keep the Horner terms small.
+static const uint32_t kErfSmall[] = {0x3e0375d4u, 0xbec093a3u, 0x3de71759u, 0xbcdc0f20u,
+                                     0x3baab7b5u, 0xba5853ddu, 0x38ba25f9u};
+static const uint32_t kErfcMid[] = {0x3d35a0e6u, 0xbe19036eu, 0x3e5990e1u, 0xbe1b3adfu, 0x3d1758e1u, 0x3cc86754u,
+                                    0xbcafb476u, 0x3b3cb3ccu, 0x3b6a8894u, 0xbad8d1f5u, 0xb947e747u, 0x3986eac3u};
+static const uint32_t kErfcFar[] = {0xc128638eu, 0xc0c7ce58u, 0xbf74e9b5u, 0xbbf87f82u,
+                                    0x3ab6558cu, 0xb984fdc7u, 0x38442e43u, 0xb7015f82u};
+
+template <class S>
+static inline typename S::V erfcTail(typename S::V a) {
+  using V = typename S::V;
+  const V tm = S::sub(clampNanProp<S>(a, 0.84375f, 2.f), S::set1(1.421875f));
+  const V mid = hornerBits<S>(tm, kErfcMid, 12);
+  const V tf = S::sub(clampNanProp<S>(a, 2.f, 3.9375f), S::set1(2.96875f));
+  const V far = expCore<S>(hornerBits<S>(tf, kErfcFar, 8));
+  return S::select(S::lt(a, S::set1(2.f)), mid, far);
+}
+
 template <class S>
 static inline typename S::V erfV(typename S::V x) {
   using V = typename S::V;
-  static const uint32_t kSmall[] = {0x3f906ebau, 0xbec0939fu, 0x3de7167cu, 0xbcdbfc87u,
-                                    0x3baa02dbu, 0xba51fb8cu, 0x38a4b537u};
-  static const uint32_t kBig[] = {0x39459f64u, 0xbf909616u, 0xbf221a78u, 0xbdde0c68u,
-                                  0x3cce85e9u, 0xbb89cc7bu, 0x39e77572u, 0xb7b60342u};
   const V ax = S::abs(x);
-  const V small = S::mul(ax, hornerBits<S>(S::mul(ax, ax), kSmall, 7));
-  const V xb = clampNanProp<S>(ax, 1.f, 3.9375f);
-  V big = S::sub(S::set1(1.f), expCore<S>(hornerBits<S>(xb, kBig, 8)));
+  const V small = S::fma(ax, hornerBits<S>(S::mul(ax, ax), kErfSmall, 7), ax);
+  V big = S::sub(S::set1(1.f), erfcTail<S>(ax));
   big = S::select(S::ge(ax, S::set1(3.9375f)), S::set1(1.f), big);
-  return S::orSign(S::select(S::ge(ax, S::set1(1.f)), big, small), x);
+  return S::orSign(S::select(S::ge(ax, S::set1(0.84375f)), big, small), x);
 }
 
-// tanh x: |x| < 1: x + x^3 P(x^2) (degree 6); else 1 - 2 / (e^(2|x|) + 1), |x| clamped to 9
-// (tanh 9 rounds to 1).
+// tanh x: |x| < 1: x + x^3 P(x^2) (degree 6); else 1 - 2 / (e^(2|x|) + 1), |x| clamped to 9.5
+// (beyond 13 ln 2 = 9.01, tanh rounds to 1, and so does the formula).
 template <class S>
 static inline typename S::V tanhV(typename S::V x) {
   using V = typename S::V;
@@ -213,7 +229,7 @@ static inline typename S::V tanhV(typename S::V x) {
   const V ax = S::abs(x);
   const V t = S::mul(ax, ax);
   const V small = S::fma(S::mul(t, ax), hornerBits<S>(t, kP, 7), ax);
-  const V xb = S::minp(S::set1(9.f), ax);
+  const V xb = S::minp(S::set1(9.5f), ax);
   const V e = expCore<S>(S::add(xb, xb));
   const V big = S::sub(S::set1(1.f), S::div(S::set1(2.f), S::add(e, S::set1(1.f))));
   return S::orSign(S::select(S::ge(ax, S::set1(1.f)), big, small), x);
@@ -236,6 +252,30 @@ static inline typename S::V softplusV(typename S::V x) {
   const V d = S::sub(w, S::set1(1.f));
   const V lp = S::select(S::eq(d, S::set1(0.f)), e, S::mul(logV<S>(w), S::div(e, d)));
   return S::add(S::maxp(S::set1(0.f), x), lp);
+}
+
+// GELU, 0.5 x (1 + erf(x / sqrt 2)). Where x / sqrt 2 <= -0.84375, 1 + erf(.) = erfc(|.|) is
+// taken from erfc directly instead of cancelling 1 against erf (0 below -3.9375 sqrt 2 = -5.57,
+// where |gelu| < 1e-7).
+template <class S>
+static inline typename S::V geluErfV(typename S::V x) {
+  using V = typename S::V;
+  const V u = S::mul(x, S::set1(0.70710678118654752f));
+  const V au = S::abs(u);
+  V p = S::add(S::set1(1.f), erfV<S>(u));
+  const V tail = S::select(S::ge(au, S::set1(3.9375f)), S::set1(0.f), erfcTail<S>(au));
+  p = S::select(S::le(u, S::set1(-0.84375f)), tail, p);
+  return S::mul(S::mul(S::set1(0.5f), x), p);
+}
+
+// GELU, tanh form: 0.5 x (1 + tanh z) with z = sqrt(2 / pi) (x + 0.044715 x^3), evaluated as
+// x * sigmoid(2 z) (the same function; no cancellation for x << 0).
+template <class S>
+static inline typename S::V geluTanhV(typename S::V x) {
+  using V = typename S::V;
+  const V x3 = S::mul(S::mul(x, x), x);
+  const V z = S::mul(S::set1(0.79788456080286536f), S::add(x, S::mul(S::set1(0.044715f), x3)));
+  return S::mul(x, sigmoidV<S>(S::add(z, z)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,17 +327,8 @@ static void unaryT(UnaryOp op, const UnaryParams& prm, const float* x, float* y,
       const V a6 = S::set1(1.f / 6.f), half = S::set1(0.5f);
       return mapN<S>(x, y, n, [&](V v) { return S::mul(v, S::maxp(zero, S::minp(one, S::add(S::mul(a6, v), half)))); });
     }
-    case UnaryOp::kGeluErf: {
-      const V half = S::set1(0.5f), r2 = S::set1(0.70710678118654752f);
-      return mapN<S>(x, y, n, [&](V v) { return S::mul(S::mul(half, v), S::add(one, erfV<S>(S::mul(v, r2)))); });
-    }
-    case UnaryOp::kGeluTanh: {
-      const V half = S::set1(0.5f), k0 = S::set1(0.79788456080286536f), k1 = S::set1(0.044715f);
-      return mapN<S>(x, y, n, [&](V v) {
-        const V inner = S::mul(k0, S::add(v, S::mul(k1, S::mul(S::mul(v, v), v))));
-        return S::mul(S::mul(half, v), S::add(one, tanhV<S>(inner)));
-      });
-    }
+    case UnaryOp::kGeluErf: return mapN<S>(x, y, n, [&](V v) { return geluErfV<S>(v); });
+    case UnaryOp::kGeluTanh: return mapN<S>(x, y, n, [&](V v) { return geluTanhV<S>(v); });
     case UnaryOp::kAffine: return mapN<S>(x, y, n, [&](V v) { return S::add(S::mul(v, pa), pb); });
     case UnaryOp::kSoftsign: return mapN<S>(x, y, n, [&](V v) { return S::div(v, S::add(one, S::abs(v))); });
     case UnaryOp::kElu:
