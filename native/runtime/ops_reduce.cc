@@ -191,9 +191,11 @@ T redInit(Red r) {
   }
 }
 
-// Integer / float64 reductions: one scalar pass in input order.
+// Integer / float64 reductions: one scalar pass in input order. With `expShift` (float64
+// LogSumExp's second pass), accumulates exp(x - expShift[o]).
 template <class T>
-void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>& reduced, T* y, size_t outCount) {
+void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>& reduced, T* y, size_t outCount,
+                   const T* expShift = nullptr) {
   for (size_t i = 0; i < outCount; ++i) y[i] = redInit<T>(kind);
   int64_t ost[kMaxRank];
   {
@@ -210,6 +212,12 @@ void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>
   for (int64_t i = 0; i < total; ++i) {
     const T v = x[i];
     T& a = y[o];
+    if constexpr (std::is_floating_point_v<T>) {
+      if (expShift) {
+        a += std::exp(v - expShift[o]);
+        goto next;
+      }
+    }
     switch (kind) {
       case Red::kMax: a = v > a ? v : a; break;
       case Red::kMin: a = v < a ? v : a; break;
@@ -218,6 +226,7 @@ void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>
       case Red::kSumSquare: a = static_cast<T>(static_cast<A>(a) + static_cast<A>(v) * static_cast<A>(v)); break;
       default: a = static_cast<T>(static_cast<A>(a) + static_cast<A>(v)); break;
     }
+  next:
     for (int d = s.rank - 1; d >= 0; --d) {
       ++coord[d];
       o += ost[d];
@@ -280,18 +289,30 @@ class ReduceOpImpl : public Op {
       runF32(X, reduced, Y.as<float>(), outCount, count, maxThreads);
       return;
     }
-    if (kind_ == Red::kL2 || kind_ == Red::kLogSum || kind_ == Red::kLogSumExp) {
-      if (X.type != ElemType::kF64) fail(std::string(name_) + ": element type " + typeName(X.type) + " is not supported");
-    }
+    if ((kind_ == Red::kL2 || kind_ == Red::kLogSum || kind_ == Red::kLogSumExp) && X.type != ElemType::kF64)
+      fail(std::string(name_) + ": element type " + typeName(X.type) + " is not supported (float32, float64)");
     switch (X.type) {
       case ElemType::kS32: return reduceGeneric(kind_, X.as<const int32_t>(), X.shape, reduced, Y.as<int32_t>(), outCount);
       case ElemType::kS64: return reduceGeneric(kind_, X.as<const int64_t>(), X.shape, reduced, Y.as<int64_t>(), outCount);
       case ElemType::kU8: return reduceGeneric(kind_, X.as<const uint8_t>(), X.shape, reduced, Y.as<uint8_t>(), outCount);
       case ElemType::kS8: return reduceGeneric(kind_, X.as<const int8_t>(), X.shape, reduced, Y.as<int8_t>(), outCount);
       case ElemType::kF64: {
-        if (kind_ == Red::kL2 || kind_ == Red::kLogSum || kind_ == Red::kLogSumExp)
-          fail(std::string(name_) + ": float64 is not supported");
-        return reduceGeneric(kind_, X.as<const double>(), X.shape, reduced, Y.as<double>(), outCount);
+        double* y = Y.as<double>();
+        const double* x = X.as<const double>();
+        if (kind_ == Red::kLogSumExp) {
+          reduceGeneric(Red::kMax, x, X.shape, reduced, y, outCount);
+          std::vector<double> mx(y, y + outCount);
+          for (size_t i = 0; i < outCount; ++i) y[i] = 0;
+          reduceGeneric(Red::kSum, x, X.shape, reduced, y, outCount, mx.data());
+          for (size_t i = 0; i < outCount; ++i) y[i] = std::isfinite(mx[i]) ? mx[i] + std::log(y[i]) : mx[i];
+          return;
+        }
+        reduceGeneric(kind_ == Red::kL2 ? Red::kSumSquare : kind_ == Red::kLogSum ? Red::kSum : kind_, x, X.shape, reduced, y, outCount);
+        if (kind_ == Red::kL2)
+          for (size_t i = 0; i < outCount; ++i) y[i] = std::sqrt(y[i]);
+        if (kind_ == Red::kLogSum)
+          for (size_t i = 0; i < outCount; ++i) y[i] = std::log(y[i]);
+        return;
       }
       default: fail(std::string(name_) + ": element type " + typeName(X.type) + " is not supported");
     }

@@ -759,6 +759,16 @@ class ReshapeLikeOp : public Op {
     const TensorView& X = in[0];
     expectSameType(op, "output", out[0], X);
     expectShape(op, "output", out[0].shape, expected(in));
+    if (k_ == ReshapeKind::kDropout) {
+      // Inference only: training_mode (input 2) must be false unless the ratio (input 1) is 0.
+      const bool training = present(in, 2) && in[2].data && *static_cast<const uint8_t*>(in[2].data) != 0;
+      double ratio = 0.5;
+      if (present(in, 1) && in[1].data) {
+        if (in[1].type == ElemType::kF32) ratio = *in[1].as<const float>();
+        if (in[1].type == ElemType::kF64) ratio = *in[1].as<const double>();
+      }
+      if (training && ratio != 0) fail("Dropout: training_mode with a non-zero ratio is not supported (inference only)");
+    }
     parallelCopy(out[0].data, X.data, X.bytes(), maxThreads);
     if (k_ == ReshapeKind::kDropout && out.size() > 1 && out[1].data) {
       expectType(op, "mask", out[1], ElemType::kBool);
