@@ -155,6 +155,17 @@ static inline typename S::V expV(typename S::V x) {
   return expCore<S>(clampNanProp<S>(x, -104.f, 89.f));
 }
 
+// e^x - 1: for |x| < ln2 / 2 the reduction is the identity (n = 0), and r + r^2 P(r) is expm1
+// without the cancellation of e^x - 1; elsewhere e^x - 1 loses no accuracy.
+template <class S>
+static inline typename S::V expm1V(typename S::V x) {
+  using V = typename S::V;
+  static const uint32_t kP[] = {0x3efffffeu, 0x3e2aaa49u, 0x3d2aac79u, 0x3c091ceau, 0x3ab51226u};
+  const V small = S::fma(hornerBits<S>(x, kP, 5), S::mul(x, x), x);
+  const V big = S::sub(expV<S>(x), S::set1(1.f));
+  return S::select(S::lt(S::abs(x), S::set1(0.34657359f)), small, big);
+}
+
 // log x: x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact),
 // log(1 + f) = f - f^2/2 + f^3 P(f) (degree-7 P), plus e ln2 in two parts.
 template <class S>
@@ -332,16 +343,16 @@ static void unaryT(UnaryOp op, const UnaryParams& prm, const float* x, float* y,
     case UnaryOp::kAffine: return mapN<S>(x, y, n, [&](V v) { return S::add(S::mul(v, pa), pb); });
     case UnaryOp::kSoftsign: return mapN<S>(x, y, n, [&](V v) { return S::div(v, S::add(one, S::abs(v))); });
     case UnaryOp::kElu:
-      return mapN<S>(x, y, n, [&](V v) { return S::select(S::ge(v, zero), v, S::mul(pa, S::sub(expV<S>(v), one))); });
+      return mapN<S>(x, y, n, [&](V v) { return S::select(S::ge(v, zero), v, S::mul(pa, expm1V<S>(v))); });
     case UnaryOp::kSelu:
-      // gamma * (max(x, 0) + min(alpha * (e^x - 1), 0))
+      // gamma * (max(x, 0) + min(alpha * (e^x - 1), 0)), e^x - 1 as expm1
       return mapN<S>(x, y, n, [&](V v) {
-        return S::mul(pb, S::add(S::maxp(zero, v), S::minp(zero, S::mul(pa, S::sub(expV<S>(v), one)))));
+        return S::mul(pb, S::add(S::maxp(zero, v), S::minp(zero, S::mul(pa, expm1V<S>(v)))));
       });
     case UnaryOp::kCelu:
-      // max(0, x) + min(0, alpha * (e^(x / alpha) - 1))
+      // max(0, x) + min(0, alpha * (e^(x / alpha) - 1)), e^. - 1 as expm1
       return mapN<S>(x, y, n, [&](V v) {
-        return S::add(S::maxp(zero, v), S::minp(zero, S::mul(pa, S::sub(expV<S>(S::div(v, pa)), one))));
+        return S::add(S::maxp(zero, v), S::minp(zero, S::mul(pa, expm1V<S>(S::div(v, pa)))));
       });
     case UnaryOp::kThresholdedRelu:
       return mapN<S>(x, y, n, [&](V v) { return S::select(S::gt(v, pa), v, zero); });
@@ -386,11 +397,17 @@ static void binaryT(BinaryOp op, const float* a, const float* b, float* y, size_
     case BinaryOp::kSub: return zipN<S>(a, b, y, n, mode, [](V p, V q) { return S::sub(p, q); });
     case BinaryOp::kMul: return zipN<S>(a, b, y, n, mode, [](V p, V q) { return S::mul(p, q); });
     case BinaryOp::kDiv: return zipN<S>(a, b, y, n, mode, [](V p, V q) { return S::div(p, q); });
-    case BinaryOp::kMax: return zipN<S>(a, b, y, n, mode, [](V p, V q) { return maxNan<S>(p, q); });
-    case BinaryOp::kMin: return zipN<S>(a, b, y, n, mode, [](V p, V q) { return minNan<S>(p, q); });
-    case BinaryOp::kPRelu: {
+    // With a scalar first operand onnxruntime evaluates max(b, a): equal operands (+0 / -0)
+    // then give a.
+    case BinaryOp::kMax:
+      if (mode == kBcastSV) return zipN<S>(a, b, y, n, mode, [](V p, V q) { return maxNan<S>(q, p); });
+      return zipN<S>(a, b, y, n, mode, [](V p, V q) { return maxNan<S>(p, q); });
+    case BinaryOp::kMin:
+      if (mode == kBcastSV) return zipN<S>(a, b, y, n, mode, [](V p, V q) { return minNan<S>(q, p); });
+      return zipN<S>(a, b, y, n, mode, [](V p, V q) { return minNan<S>(p, q); });
+    case BinaryOp::kPRelu: {  // x < 0 ? x * slope : x
       const V zero = S::set1(0.f);
-      return zipN<S>(a, b, y, n, mode, [&](V p, V q) { return S::select(S::gt(p, zero), p, S::mul(p, q)); });
+      return zipN<S>(a, b, y, n, mode, [&](V p, V q) { return S::select(S::lt(p, zero), S::mul(p, q), p); });
     }
     case BinaryOp::kCount: break;
   }

@@ -183,19 +183,27 @@ void arithGeneric(Arith op, const T* a, const T* b, T* y, size_t n, int mode) {
     case Arith::kSub: return runGeneric<T>(a, b, y, n, mode, [](T p, T q) { return wrapSub<T>(p, q); });
     case Arith::kMul: return runGeneric<T>(a, b, y, n, mode, [](T p, T q) { return wrapMul<T>(p, q); });
     case Arith::kDiv: return runGeneric<T>(a, b, y, n, mode, [](T p, T q) { return truncDiv<T>(p, q); });
-    case Arith::kMax:
-      return runGeneric<T>(a, b, y, n, mode, [](T p, T q) {
+    case Arith::kMax: {
+      // NaN propagates; equal operands give the second one, with the operands of a scalar-first
+      // run swapped (the float32 kernels' rule).
+      auto f = [](T p, T q) {
         if constexpr (std::is_floating_point_v<T>)
           if (p != p) return p;
         return p > q ? p : q;
-      });
-    case Arith::kMin:
-      return runGeneric<T>(a, b, y, n, mode, [](T p, T q) {
+      };
+      if (mode == kBcastSV) return runGeneric<T>(a, b, y, n, mode, [&](T p, T q) { return f(q, p); });
+      return runGeneric<T>(a, b, y, n, mode, f);
+    }
+    case Arith::kMin: {
+      auto f = [](T p, T q) {
         if constexpr (std::is_floating_point_v<T>)
           if (p != p) return p;
         return p < q ? p : q;
-      });
-    case Arith::kPRelu: return runGeneric<T>(a, b, y, n, mode, [](T p, T q) { return p > T(0) ? p : wrapMul<T>(p, q); });
+      };
+      if (mode == kBcastSV) return runGeneric<T>(a, b, y, n, mode, [&](T p, T q) { return f(q, p); });
+      return runGeneric<T>(a, b, y, n, mode, f);
+    }
+    case Arith::kPRelu: return runGeneric<T>(a, b, y, n, mode, [](T p, T q) { return p < T(0) ? wrapMul<T>(p, q) : p; });
   }
 }
 
@@ -290,17 +298,17 @@ class VariadicOp : public Op {
       arithApply(name_, isa_, ar, in[0], in[1], Y, maxThreads);
       for (size_t i = 2; i < in.size(); ++i) arithApply(name_, isa_, ar, Y, in[i], Y, maxThreads);
     }
-    if (v_ == Variadic::kMean) {
+    if (v_ == Variadic::kMean) {  // the sum times 1 / n (onnxruntime's order)
       if (Y.type == ElemType::kF32) {
-        const float n = static_cast<float>(in.size());
+        const float inv = 1.f / static_cast<float>(in.size());
         const F32KernelTable& kt = f32Kernels(isa_);
         const size_t total = static_cast<size_t>(Y.shape.numel());
         float* y = Y.as<float>();
-        parallelRange(total, kGrainCheap, maxThreads, [&](size_t b, size_t e) { kt.binary(BinaryOp::kDiv, y + b, &n, y + b, e - b, kBcastVS); });
+        parallelRange(total, kGrainCheap, maxThreads, [&](size_t b, size_t e) { kt.binary(BinaryOp::kMul, y + b, &inv, y + b, e - b, kBcastVS); });
       } else {
         double* y = Y.as<double>();
-        const double n = static_cast<double>(in.size());
-        for (int64_t i = 0, t = Y.shape.numel(); i < t; ++i) y[i] /= n;
+        const double inv = 1.0 / static_cast<double>(in.size());
+        for (int64_t i = 0, t = Y.shape.numel(); i < t; ++i) y[i] *= inv;
       }
     }
   }
@@ -623,9 +631,9 @@ class UnaryOpImpl : public Op {
     const ElemType t = in[0].type;
     if (t == ElemType::kF32) {
       UnaryParams p = p_;
-      if (clip) {
-        p.a = -std::numeric_limits<float>::infinity();
-        p.b = std::numeric_limits<float>::infinity();
+      if (clip) {  // absent bounds: numeric_limits lowest() / max() (the ONNX defaults)
+        p.a = std::numeric_limits<float>::lowest();
+        p.b = std::numeric_limits<float>::max();
         if (present(in, 1)) p.a = boundOf<float>(in[1], "min");
         if (present(in, 2)) p.b = boundOf<float>(in[2], "max");
       }

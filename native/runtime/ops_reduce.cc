@@ -212,13 +212,14 @@ void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>
   for (int64_t i = 0; i < total; ++i) {
     const T v = x[i];
     T& a = y[o];
+    bool done = false;
     if constexpr (std::is_floating_point_v<T>) {
       if (expShift) {
         a += std::exp(v - expShift[o]);
-        goto next;
+        done = true;
       }
     }
-    switch (kind) {
+    if (!done) switch (kind) {
       case Red::kMax: a = v > a ? v : a; break;
       case Red::kMin: a = v < a ? v : a; break;
       case Red::kProd: a = static_cast<T>(static_cast<A>(a) * static_cast<A>(v)); break;
@@ -226,7 +227,6 @@ void reduceGeneric(Red kind, const T* x, const Shape& s, const std::vector<bool>
       case Red::kSumSquare: a = static_cast<T>(static_cast<A>(a) + static_cast<A>(v) * static_cast<A>(v)); break;
       default: a = static_cast<T>(static_cast<A>(a) + static_cast<A>(v)); break;
     }
-  next:
     for (int d = s.rank - 1; d >= 0; --d) {
       ++coord[d];
       o += ost[d];
