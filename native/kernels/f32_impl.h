@@ -19,6 +19,18 @@
 //   cvtInt (round to nearest even; NaN / out of range -> INT32_MIN, as CVTPS2DQ), cvtFloat,
 //   iadd, isub (wrapping), sll/sra/srl<k>, iand, ior, asFloat, asInt (bit casts)
 //   storeMask/storeMaskN (bytes 0/1), loadMask/loadMaskN (byte != 0)
+//   permDown(v, span)          lane l gets lane l + span, for span = W/2, W/4, ..., 1 (other
+//                              lanes unspecified); lane0(v) = lane 0
+//   any(m)                     true if any lane is set (used only to skip work whose lanes are
+//                              all discarded: results never depend on it)
+//   scale2(p, n)               p * 2^n for integral n in [-150, 128] with one rounding (AVX-512:
+//                              VSCALEFPS; elsewhere two exact-then-rounding multiplies)
+
+// The math helpers are force-inlined: called from many kernels, GCC would otherwise keep them
+// out of line in some units, reloading every constant per call and serialising the loops.
+#define QINT8_F32_INLINE static inline __attribute__((always_inline))
+// Loop drivers inline everything they call (the per-element lambdas and the math beneath).
+#define QINT8_F32_FLATTEN __attribute__((flatten))
 
 static inline float f32FromBits(uint32_t u) {
   float f;
@@ -69,11 +81,15 @@ struct S1 {
   static M mand(M a, M b) { return a && b; }
   static M mor(M a, M b) { return a || b; }
   static M firstN(size_t n) { return n > 0; }
+  static bool any(M m) { return m; }
+  static V permDown(V v, int) { return v; }
+  static float lane0(V v) { return v; }
   static V select(M m, V a, V b) { return m ? a : b; }
   static I cvtInt(V a) {
     if (!(a >= -2147483648.f && a < 2147483648.f)) return std::numeric_limits<int32_t>::min();
     return static_cast<int32_t>(std::nearbyint(a));
   }
+  static V scale2(V p, V n);
   static V cvtFloat(I i) { return static_cast<float>(i); }
   static I iadd(I a, I b) { return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b)); }
   static I isub(I a, I b) { return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b)); }
@@ -111,7 +127,7 @@ static inline float log2e() { return f32FromBits(0x3fb8aa3bu); }  // 1.44269502
 }  // namespace f32c
 
 template <class S>
-static inline typename S::V hornerBits(typename S::V x, const uint32_t* c, int n) {
+QINT8_F32_INLINE typename S::V hornerBits(typename S::V x, const uint32_t* c, int n) {
   // c[0] + c[1] x + ... + c[n-1] x^(n-1), highest degree first, one fma per step.
   typename S::V p = S::set1(f32FromBits(c[n - 1]));
   for (int i = n - 2; i >= 0; --i) p = S::fma(p, x, S::set1(f32FromBits(c[i])));
@@ -120,37 +136,47 @@ static inline typename S::V hornerBits(typename S::V x, const uint32_t* c, int n
 
 // 2^n for n in [-126, 127].
 template <class S>
-static inline typename S::V pow2i(typename S::I n) {
+QINT8_F32_INLINE typename S::V pow2i(typename S::I n) {
   return S::asFloat(S::template sll<23>(S::iadd(n, S::set1i(127))));
 }
 
-// e^x for x in [-104, 89] or NaN (callers clamp): n = round(x log2 e), r = x - n ln2 (two fma
-// steps), e^r = 1 + r + r^2 P(r) (degree-4 P), times 2^(n/2) * 2^(n - n/2) so that results
-// down to the smallest subnormal and up to overflow are scaled with a single rounding.
+// p * 2^n (n integral, |n| <= 150, or NaN with p NaN) as 2^(n/2) * 2^(n - n/2): the first
+// product is exact, so the result is rounded once (also for subnormal results).
 template <class S>
-static inline typename S::V expCore(typename S::V x) {
-  using V = typename S::V;
-  static const uint32_t kP[] = {0x3efffffeu, 0x3e2aaa49u, 0x3d2aac79u, 0x3c091ceau, 0x3ab51226u};
-  const V n = S::roundEven(S::mul(x, S::set1(f32c::log2e())));
-  V r = S::fnma(n, S::set1(f32c::ln2Hi()), x);
-  r = S::fnma(n, S::set1(f32c::ln2Lo()), r);
-  V p = hornerBits<S>(r, kP, 5);
-  p = S::fma(p, S::mul(r, r), r);
-  p = S::add(p, S::set1(1.f));
+QINT8_F32_INLINE typename S::V scale2Mul(typename S::V p, typename S::V n) {
   const typename S::I ni = S::cvtInt(n);
   const typename S::I n1 = S::template sra<1>(ni);
   const typename S::I n2 = S::isub(ni, n1);
   return S::mul(S::mul(p, pow2i<S>(n1)), pow2i<S>(n2));
 }
 
+// e^x for x in [-104, 89] or NaN (callers clamp): n = round(x log2 e) as one fused
+// multiply-add with 1.5 * 2^23 (which rounds to an integer in the same step) and a subtraction,
+// r = x - n ln2 (two fma steps), e^r = 1 + r + r^2 (c2 + c3 r + ... + c6 r^4) evaluated as one
+// Horner chain, scaled by 2^n with a single rounding (results down to the smallest subnormal
+// and up to overflow).
+template <class S>
+QINT8_F32_INLINE typename S::V expCore(typename S::V x) {
+  using V = typename S::V;
+  static const uint32_t kP[] = {0x3f800000u, 0x3f800000u, 0x3efffffeu, 0x3e2aaa49u,
+                                0x3d2aac79u, 0x3c091ceau, 0x3ab51226u};
+  const V magic = S::set1(12582912.f);  // 1.5 * 2^23
+  const V n = S::sub(S::fma(x, S::set1(f32c::log2e()), magic), magic);
+  V r = S::fnma(n, S::set1(f32c::ln2Hi()), x);
+  r = S::fnma(n, S::set1(f32c::ln2Lo()), r);
+  return S::scale2(hornerBits<S>(r, kP, 7), n);
+}
+
+inline S1::V S1::scale2(V p, V n) { return scale2Mul<S1>(p, n); }
+
 // Clamps x to [lo, hi], NaN stays NaN (maxp/minp return their second operand for NaN).
 template <class S>
-static inline typename S::V clampNanProp(typename S::V x, float lo, float hi) {
+QINT8_F32_INLINE typename S::V clampNanProp(typename S::V x, float lo, float hi) {
   return S::minp(S::set1(hi), S::maxp(S::set1(lo), x));
 }
 
 template <class S>
-static inline typename S::V expV(typename S::V x) {
+QINT8_F32_INLINE typename S::V expV(typename S::V x) {
   // e^-104 is below half the smallest subnormal; e^89 overflows.
   return expCore<S>(clampNanProp<S>(x, -104.f, 89.f));
 }
@@ -158,7 +184,7 @@ static inline typename S::V expV(typename S::V x) {
 // e^x - 1: for |x| < ln2 / 2 the reduction is the identity (n = 0), and r + r^2 P(r) is expm1
 // without the cancellation of e^x - 1; elsewhere e^x - 1 loses no accuracy.
 template <class S>
-static inline typename S::V expm1V(typename S::V x) {
+QINT8_F32_INLINE typename S::V expm1V(typename S::V x) {
   using V = typename S::V;
   static const uint32_t kP[] = {0x3efffffeu, 0x3e2aaa49u, 0x3d2aac79u, 0x3c091ceau, 0x3ab51226u};
   const V small = S::fma(hornerBits<S>(x, kP, 5), S::mul(x, x), x);
@@ -169,7 +195,7 @@ static inline typename S::V expm1V(typename S::V x) {
 // log x: x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact),
 // log(1 + f) = f - f^2/2 + f^3 P(f) (degree-7 P), plus e ln2 in two parts.
 template <class S>
-static inline typename S::V logV(typename S::V x) {
+QINT8_F32_INLINE typename S::V logV(typename S::V x) {
   using V = typename S::V;
   using I = typename S::I;
   static const uint32_t kP[] = {0x3eaaaaaau, 0xbe800113u, 0x3e4cd004u, 0xbe2a3922u,
@@ -211,29 +237,46 @@ static const uint32_t kErfcFar[] = {0xc128638eu, 0xc0c7ce58u, 0xbf74e9b5u, 0xbbf
                                     0x3ab6558cu, 0xb984fdc7u, 0x38442e43u, 0xb7015f82u};
 
 template <class S>
-static inline typename S::V erfcTail(typename S::V a) {
+QINT8_F32_INLINE typename S::V erfcTail(typename S::V a) {
   using V = typename S::V;
-  const V tm = S::sub(clampNanProp<S>(a, 0.84375f, 2.f), S::set1(1.421875f));
-  const V mid = hornerBits<S>(tm, kErfcMid, 12);
-  const V tf = S::sub(clampNanProp<S>(a, 2.f, 3.9375f), S::set1(2.96875f));
-  const V far = expCore<S>(hornerBits<S>(tf, kErfcFar, 8));
-  return S::select(S::lt(a, S::set1(2.f)), mid, far);
+  // Lanes below 0.84375 are never used; the polynomial of a range no lane falls in is skipped.
+  const auto isMid = S::lt(a, S::set1(2.f));
+  V mid = S::set1(0.f), far = S::set1(0.f);
+  if (S::any(isMid)) {
+    const V tm = S::sub(clampNanProp<S>(a, 0.84375f, 2.f), S::set1(1.421875f));
+    mid = hornerBits<S>(tm, kErfcMid, 12);
+  }
+  if (S::any(S::ge(a, S::set1(2.f))) || S::any(S::isnan(a))) {
+    const V tf = S::sub(clampNanProp<S>(a, 2.f, 3.9375f), S::set1(2.96875f));
+    far = expCore<S>(hornerBits<S>(tf, kErfcFar, 8));
+  }
+  return S::select(isMid, mid, far);
+}
+
+// erf(|x|) for |x| < 0.84375 (the small range).
+template <class S>
+QINT8_F32_INLINE typename S::V erfSmall(typename S::V ax) {
+  return S::fma(ax, hornerBits<S>(S::mul(ax, ax), kErfSmall, 7), ax);
 }
 
 template <class S>
-static inline typename S::V erfV(typename S::V x) {
+QINT8_F32_INLINE typename S::V erfV(typename S::V x) {
   using V = typename S::V;
   const V ax = S::abs(x);
-  const V small = S::fma(ax, hornerBits<S>(S::mul(ax, ax), kErfSmall, 7), ax);
-  V big = S::sub(S::set1(1.f), erfcTail<S>(ax));
-  big = S::select(S::ge(ax, S::set1(3.9375f)), S::set1(1.f), big);
-  return S::orSign(S::select(S::ge(ax, S::set1(0.84375f)), big, small), x);
+  const auto big = S::ge(ax, S::set1(0.84375f));
+  V r = erfSmall<S>(ax);
+  if (S::any(big)) {
+    V b = S::sub(S::set1(1.f), erfcTail<S>(ax));
+    b = S::select(S::ge(ax, S::set1(3.9375f)), S::set1(1.f), b);
+    r = S::select(big, b, r);
+  }
+  return S::orSign(r, x);
 }
 
 // tanh x: |x| < 1: x + x^3 P(x^2) (degree 6); else 1 - 2 / (e^(2|x|) + 1), |x| clamped to 9.5
 // (beyond 13 ln 2 = 9.01, tanh rounds to 1, and so does the formula).
 template <class S>
-static inline typename S::V tanhV(typename S::V x) {
+QINT8_F32_INLINE typename S::V tanhV(typename S::V x) {
   using V = typename S::V;
   static const uint32_t kP[] = {0xbeaaaa9eu, 0x3e0885f1u, 0xbd5cb111u, 0x3cb004c9u,
                                 0xbc023063u, 0x3b16d27eu, 0xb9bbee9eu};
@@ -248,7 +291,7 @@ static inline typename S::V tanhV(typename S::V x) {
 
 // sigmoid x = (x >= 0 ? 1 : e) / (1 + e), e = e^-|x| (no overflow, accurate for x << 0).
 template <class S>
-static inline typename S::V sigmoidV(typename S::V x) {
+QINT8_F32_INLINE typename S::V sigmoidV(typename S::V x) {
   const typename S::V e = expV<S>(S::neg(S::abs(x)));
   const typename S::V num = S::select(S::ge(x, S::set1(0.f)), S::set1(1.f), e);
   return S::div(num, S::add(S::set1(1.f), e));
@@ -256,7 +299,7 @@ static inline typename S::V sigmoidV(typename S::V x) {
 
 // softplus x = max(x, 0) + log1p(e^-|x|); log1p(u) = log(1 + u) * u / ((1 + u) - 1).
 template <class S>
-static inline typename S::V softplusV(typename S::V x) {
+QINT8_F32_INLINE typename S::V softplusV(typename S::V x) {
   using V = typename S::V;
   const V e = expV<S>(S::neg(S::abs(x)));
   const V w = S::add(S::set1(1.f), e);
@@ -269,20 +312,26 @@ static inline typename S::V softplusV(typename S::V x) {
 // taken from erfc directly instead of cancelling 1 against erf (0 below -3.9375 sqrt 2 = -5.57,
 // where |gelu| < 1e-7).
 template <class S>
-static inline typename S::V geluErfV(typename S::V x) {
+QINT8_F32_INLINE typename S::V geluErfV(typename S::V x) {
   using V = typename S::V;
   const V u = S::mul(x, S::set1(0.70710678118654752f));
   const V au = S::abs(u);
-  V p = S::add(S::set1(1.f), erfV<S>(u));
-  const V tail = S::select(S::ge(au, S::set1(3.9375f)), S::set1(0.f), erfcTail<S>(au));
-  p = S::select(S::le(u, S::set1(-0.84375f)), tail, p);
+  // 1 + erf(u): small |u|: 1 + erf; u >= 0.84375: 2 - erfc(u); u <= -0.84375: erfc(|u|).
+  const auto big = S::ge(au, S::set1(0.84375f));
+  V p = S::add(S::set1(1.f), S::orSign(erfSmall<S>(au), u));
+  if (S::any(big)) {
+    V t = erfcTail<S>(au);
+    t = S::select(S::ge(au, S::set1(3.9375f)), S::set1(0.f), t);
+    const V hi = S::sub(S::set1(1.f), t);
+    p = S::select(big, S::select(S::lt(u, S::set1(0.f)), t, S::add(S::set1(1.f), hi)), p);
+  }
   return S::mul(S::mul(S::set1(0.5f), x), p);
 }
 
 // GELU, tanh form: 0.5 x (1 + tanh z) with z = sqrt(2 / pi) (x + 0.044715 x^3), evaluated as
 // x * sigmoid(2 z) (the same function; no cancellation for x << 0).
 template <class S>
-static inline typename S::V geluTanhV(typename S::V x) {
+QINT8_F32_INLINE typename S::V geluTanhV(typename S::V x) {
   using V = typename S::V;
   const V x3 = S::mul(S::mul(x, x), x);
   const V z = S::mul(S::set1(0.79788456080286536f), S::add(x, S::mul(S::set1(0.044715f), x3)));
@@ -293,7 +342,7 @@ static inline typename S::V geluTanhV(typename S::V x) {
 // Elementwise loops.
 
 template <class S, class F>
-static inline void mapN(const float* x, float* y, size_t n, F f) {
+QINT8_F32_FLATTEN static inline void mapN(const float* x, float* y, size_t n, F f) {
   size_t i = 0;
   for (; i + 2 * S::W <= n; i += 2 * S::W) {
     const typename S::V a = f(S::load(x + i)), b = f(S::load(x + i + S::W));
@@ -361,7 +410,7 @@ static void unaryT(UnaryOp op, const UnaryParams& prm, const float* x, float* y,
 }
 
 template <class S, class F>
-static inline void zipN(const float* a, const float* b, float* y, size_t n, int mode, F f) {
+QINT8_F32_FLATTEN static inline void zipN(const float* a, const float* b, float* y, size_t n, int mode, F f) {
   using V = typename S::V;
   size_t i = 0;
   if (mode == kBcastVV) {
@@ -381,11 +430,11 @@ static inline void zipN(const float* a, const float* b, float* y, size_t n, int 
 // max / min that return NaN when either operand is NaN; for equal operands (+0 / -0) the
 // second one (onnxruntime's Max / Min).
 template <class S>
-static inline typename S::V maxNan(typename S::V a, typename S::V b) {
+QINT8_F32_INLINE typename S::V maxNan(typename S::V a, typename S::V b) {
   return S::select(S::isnan(a), a, S::maxp(a, b));
 }
 template <class S>
-static inline typename S::V minNan(typename S::V a, typename S::V b) {
+QINT8_F32_INLINE typename S::V minNan(typename S::V a, typename S::V b) {
   return S::select(S::isnan(a), a, S::minp(a, b));
 }
 
@@ -414,7 +463,7 @@ static void binaryT(BinaryOp op, const float* a, const float* b, float* y, size_
 }
 
 template <class S, class F>
-static inline void cmpN(const float* a, const float* b, uint8_t* y, size_t n, int mode, F f) {
+QINT8_F32_FLATTEN static inline void cmpN(const float* a, const float* b, uint8_t* y, size_t n, int mode, F f) {
   using V = typename S::V;
   size_t i = 0;
   if (mode == kBcastVV) {
@@ -551,11 +600,33 @@ struct RSumExp {
   }
 };
 
+// Folds the lanes of one vector in the tree order (lane l with lane l + W/2, then + W/4, ...,
+// lower lane first) and returns lane 0.
 template <class S, class R>
-static float reduceRowT(const float* x, size_t n, float shift) {
+static inline float foldLanes(typename S::V v) {
+#pragma GCC unroll 8
+  for (int span = S::W / 2; span >= 1; span /= 2) v = R::template combine<S>(v, S::permDown(v, span));
+  return S::lane0(v);
+}
+
+// Folds the K = 64 / W accumulators (acc[k] with acc[k + K/2], ...) and then the lanes.
+template <class S, class R>
+static inline float foldAcc(typename S::V* acc) {
+  constexpr int K = 64 / S::W;
+#pragma GCC unroll 8
+  for (int span = K / 2; span >= 1; span /= 2) {
+#pragma GCC unroll 8
+    for (int k = 0; k < span; ++k) acc[k] = R::template combine<S>(acc[k], acc[k + span]);
+  }
+  return foldLanes<S, R>(acc[0]);
+}
+
+template <class S, class R>
+QINT8_F32_FLATTEN static float reduceRowT(const float* x, size_t n, float shift) {
   using V = typename S::V;
   constexpr int K = 64 / S::W;
   V acc[K];
+#pragma GCC unroll 8
   for (int k = 0; k < K; ++k) acc[k] = S::set1(R::init());
   const V vs = S::set1(shift);
   size_t i = 0;
@@ -563,20 +634,19 @@ static float reduceRowT(const float* x, size_t n, float shift) {
 #pragma GCC unroll 8
     for (int k = 0; k < K; ++k) acc[k] = R::template step<S>(acc[k], S::load(x + i + k * S::W), vs);
   }
-  for (int k = 0; k < K && i + k * S::W < n; ++k) {
-    const size_t base = i + k * S::W, cnt = n - base;
-    if (cnt >= static_cast<size_t>(S::W))
-      acc[k] = R::template step<S>(acc[k], S::load(x + base), vs);
-    else
-      acc[k] = S::select(S::firstN(cnt), R::template step<S>(acc[k], S::loadN(x + base, cnt, R::init()), vs), acc[k]);
+  if (i < n) {
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k) {
+      const size_t base = i + k * S::W;
+      if (base >= n) break;
+      const size_t cnt = n - base;
+      if (cnt >= static_cast<size_t>(S::W))
+        acc[k] = R::template step<S>(acc[k], S::load(x + base), vs);
+      else
+        acc[k] = S::select(S::firstN(cnt), R::template step<S>(acc[k], S::loadN(x + base, cnt, R::init()), vs), acc[k]);
+    }
   }
-  for (int span = K / 2; span >= 1; span /= 2)
-    for (int k = 0; k < span; ++k) acc[k] = R::template combine<S>(acc[k], acc[k + span]);
-  float lanes[S::W];
-  S::store(lanes, acc[0]);
-  for (int span = S::W / 2; span >= 1; span /= 2)
-    for (int l = 0; l < span; ++l) lanes[l] = R::template combine<S1>(lanes[l], lanes[l + span]);
-  return lanes[0];
+  return foldAcc<S, R>(acc);
 }
 
 // A row of any length: blocks of kReduceBlock, combined in order.
@@ -606,7 +676,7 @@ static float reduceRowDispatch(ReduceOp op, const float* x, size_t n, float shif
 
 // acc[j] = step(acc[j], x[r][j]) for r in order; 4 vectors of columns kept in registers.
 template <class S, class R>
-static void reduceColsT(const float* x, size_t rows, size_t cols, size_t ld, const float* shift, float* acc) {
+QINT8_F32_FLATTEN static void reduceColsT(const float* x, size_t rows, size_t cols, size_t ld, const float* shift, float* acc) {
   using V = typename S::V;
   constexpr size_t W = S::W;
   const V zero = S::set1(0.f);
@@ -656,11 +726,64 @@ static void reduceColsDispatch(ReduceOp op, const float* x, size_t rows, size_t 
 // Softmax / LogSoftmax. softmax: y = e^(x - max) * (1 / sum e^(x - max));
 // log: y = (x - max) - log(sum e^(x - max)).
 
+// y = e^(x - shift) stored, and the sum of the stored values in the 64-lane order (the same
+// value reduceRowT<RSum> gives over y). n <= kReduceBlock.
+template <class S>
+QINT8_F32_FLATTEN static float expStoreSumT(const float* x, float* y, size_t n, float shift) {
+  using V = typename S::V;
+  constexpr int K = 64 / S::W;
+  V acc[K];
+#pragma GCC unroll 8
+  for (int k = 0; k < K; ++k) acc[k] = S::set1(0.f);
+  const V vs = S::set1(shift);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k) {
+      const V e = expV<S>(S::sub(S::load(x + i + k * S::W), vs));
+      S::store(y + i + k * S::W, e);
+      acc[k] = S::add(acc[k], e);
+    }
+  }
+  if (i < n) {
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k) {
+      const size_t base = i + k * S::W;
+      if (base >= n) break;
+      const size_t cnt = n - base;
+      if (cnt >= static_cast<size_t>(S::W)) {
+        const V e = expV<S>(S::sub(S::load(x + base), vs));
+        S::store(y + base, e);
+        acc[k] = S::add(acc[k], e);
+      } else {
+        const V e = expV<S>(S::sub(S::loadN(x + base, cnt, 0.f), vs));
+        S::storeN(y + base, e, cnt);
+        acc[k] = S::select(S::firstN(cnt), S::add(acc[k], e), acc[k]);
+      }
+    }
+  }
+  return foldAcc<S, RSum>(acc);
+}
+
+// The maximum of a row, NaN not propagated (a NaN input makes the whole softmax row NaN through
+// its exp anyway): MAXPS semantics, lane-parallel, the same for every ISA.
+struct RMaxFast {
+  static constexpr float init() { return -std::numeric_limits<float>::infinity(); }
+  template <class T>
+  static typename T::V step(typename T::V acc, typename T::V x, typename T::V) {
+    return T::maxp(acc, x);
+  }
+  template <class T>
+  static typename T::V combine(typename T::V a, typename T::V b) {
+    return T::maxp(a, b);
+  }
+};
+
 template <class S>
 static void softmaxRowT(const float* x, float* y, size_t n, bool log) {
   using V = typename S::V;
   if (n == 0) return;
-  const float mx = reduceLongT<S, RMax>(x, n, 0.f);
+  const float mx = reduceLongT<S, RMaxFast>(x, n, 0.f);
   const V vm = S::set1(mx);
   if (log) {
     const float lse = logV<S1>(reduceLongT<S, RSumExp>(x, n, mx));
@@ -668,8 +791,10 @@ static void softmaxRowT(const float* x, float* y, size_t n, bool log) {
     mapN<S>(x, y, n, [&](V v) { return S::sub(S::sub(v, vm), vl); });
     return;
   }
-  mapN<S>(x, y, n, [&](V v) { return expV<S>(S::sub(v, vm)); });
-  const V inv = S::set1(1.f / reduceLongT<S, RSum>(y, n, 0.f));
+  float sum = expStoreSumT<S>(x, y, n < kReduceBlock ? n : kReduceBlock, mx);
+  for (size_t i = kReduceBlock; i < n; i += kReduceBlock)
+    sum = sum + expStoreSumT<S>(x + i, y + i, n - i < kReduceBlock ? n - i : kReduceBlock, mx);
+  const V inv = S::set1(1.f / sum);
   mapN<S>(y, y, n, [&](V v) { return S::mul(v, inv); });
 }
 

@@ -32,11 +32,13 @@ inline const char* typeName(ElemType t) {
   return "?";
 }
 
-// Elements per task: cheap elementwise work (one or two vector operations per element) and
-// transcendental work (tens of operations per element). Below one grain the op stays on the
-// calling thread (waking a worker costs a few microseconds).
-constexpr size_t kGrainCheap = size_t{1} << 15;
-constexpr size_t kGrainMath = size_t{1} << 12;
+// Elements per task: cheap elementwise work (one or two vector operations per element, about
+// 20 us per task from L2) and transcendental work (tens of operations per element, 10-30 us).
+// Below one grain the op stays on the calling thread: waking a sleeping worker costs several
+// microseconds, and on a loaded machine (the shared 2-core VM this was measured on) a parallel
+// region of a few microseconds can wait 100 us for a worker to be scheduled.
+constexpr size_t kGrainCheap = size_t{1} << 17;
+constexpr size_t kGrainMath = size_t{1} << 15;
 
 // Runs fn(begin, end) over [0, n) in tasks of about `grain` items on the pool.
 template <typename F>

@@ -61,6 +61,16 @@ struct S8 {
   static M isnan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   static M mor(M a, M b) { return _mm256_or_ps(a, b); }
+  static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
+  static V scale2(V p, V n) { return scale2Mul<S8>(p, n); }
+  static V permDown(V v, int span) {
+    switch (span) {
+      case 4: return _mm256_permute2f128_ps(v, v, 1);
+      case 2: return _mm256_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2));
+      default: return _mm256_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1));
+    }
+  }
+  static float lane0(V v) { return _mm256_cvtss_f32(v); }
   static V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
   static I cvtInt(V a) { return _mm256_cvtps_epi32(a); }
   static V cvtFloat(I i) { return _mm256_cvtepi32_ps(i); }

@@ -62,6 +62,19 @@ struct S16 {
   static M isnan(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static M mand(M a, M b) { return static_cast<M>(a & b); }
   static M mor(M a, M b) { return static_cast<M>(a | b); }
+  static bool any(M m) { return m != 0; }
+  // VSCALEFPS: p * 2^floor(n), one rounding (MXCSR nearest-even; subnormal results rounded, not
+  // flushed, as MXCSR's FTZ / DAZ are off).
+  static V scale2(V p, V n) { return _mm512_scalef_ps(p, n); }
+  static V permDown(V v, int span) {
+    switch (span) {
+      case 8: return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2));
+      case 4: return _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1));
+      case 2: return _mm512_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2));
+      default: return _mm512_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1));
+    }
+  }
+  static float lane0(V v) { return _mm512_cvtss_f32(v); }
   static V select(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
   static I cvtInt(V a) { return _mm512_cvt_roundps_epi32(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V cvtFloat(I i) { return _mm512_cvtepi32_ps(i); }
