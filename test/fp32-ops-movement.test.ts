@@ -293,13 +293,22 @@ describe('Resize', () => {
     for (const keep_aspect_ratio_policy of ['not_larger', 'not_smaller'])
       await check({ op: 'Resize', inputs: [x, undefined, undefined, i64([7, 9])], attrs: { mode: 'nearest', axes: [2, 3], keep_aspect_ratio_policy }, opset: 19 });
   });
-  it('qint8::ResizeNhwc equals Resize on the channels-last tensor', async () => {
-    const x = randF32([1, 20, 24, 32], r);
-    for (const mode of ['nearest', 'linear']) {
-      const c: OpCase = { op: 'Resize', inputs: [x, undefined, f32s([1, 2, 2, 1])], attrs: { mode } };
-      const want = await runOrt(c);
-      for (const isa of isas()) exact(runQ(c, want, isa, 'qint8', 'ResizeNhwc')[0], want[0], `ResizeNhwc ${mode} [${isa}]`);
-    }
+  it('qint8::ResizeNhwc (X / Y channels-last, parameters in NCHW order) equals Resize on NCHW', async () => {
+    const x = randF32([2, 20, 12, 16], r);
+    for (const mode of ['nearest', 'linear'])
+      for (const [scales, sizes, attrs] of [
+        [f32s([1, 1, 2, 1.5]), undefined, {}],
+        [undefined, i64([2, 20, 7, 33]), {}],
+        [f32s([0.5, 3]), undefined, { axes: [2, 3] }],
+      ] as [OpTensor | undefined, OpTensor | undefined, Record<string, number[]>][]) {
+        const c: OpCase = { op: 'Resize', inputs: [x, undefined, scales, sizes], attrs: { mode, ...attrs }, opset: 19 };
+        const want = await runOrt(c);
+        const wantNhwc = nchwToNhwc(want[0]);
+        for (const isa of isas()) {
+          const got = runQ({ ...c, inputs: [nchwToNhwc(x), undefined, scales, sizes] }, [wantNhwc], isa, 'qint8', 'ResizeNhwc');
+          exact(got[0], wantNhwc, `ResizeNhwc ${mode} [${isa}]`);
+        }
+      }
   });
   it('unsupported configurations are clear errors', () => {
     expect(() => createOp('', 'Resize', { mode: 'cubic' }, [null, undefined, null])).toThrow(/mode 'cubic' is not supported/);

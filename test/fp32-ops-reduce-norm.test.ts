@@ -233,6 +233,16 @@ describe('BatchNormalization (inference)', () => {
       await compareWithOrt({ op: 'BatchNormalization', inputs, attrs: { epsilon: { kind: 'float', value: 1e-3 } }, opset: 15 }, exact);
     }
   });
+  it('qint8::BatchNormalizationNhwc equals BatchNormalization on NCHW (exact)', async () => {
+    const shape = [2, 16, 9, 11];
+    const inputs = [randF32(shape, r), randF32([16], r, 0.5, 2), randF32([16], r), randF32([16], r), randF32([16], r, 0.1, 3)];
+    const c = { op: 'BatchNormalization', inputs, attrs: { epsilon: { kind: 'float' as const, value: 1e-3 } }, opset: 15 };
+    const want = transposeNchwToNhwc((await runOrt(c))[0]);
+    for (const isa of isas()) {
+      const got = runQ({ ...c, inputs: [transposeNchwToNhwc(inputs[0]), ...inputs.slice(1)] }, [want], isa, 'qint8', 'BatchNormalizationNhwc');
+      exact(got[0], want, `BatchNormalizationNhwc [${isa}]`);
+    }
+  });
   it('rejects training mode', () => {
     expect(() => createOp('', 'BatchNormalization', { training_mode: 1 }, [null, null, null, null, null])).toThrow(/training_mode/);
   });

@@ -225,17 +225,18 @@ std::unique_ptr<Op> makeInstanceNorm(const OpContext& c) { return std::make_uniq
 std::unique_ptr<Op> makeInstanceNormNhwc(const OpContext& c) { return std::make_unique<InstanceNormOp>(c, true); }
 
 // Inference BatchNormalization: y = x * a[c] + b[c], a = scale / sqrt(var + eps) (as
-// invStd * scale), b = B - mean * a, all in float32.
+// invStd * scale), b = B - mean * a, all in float32 (onnxruntime's order). The qint8 twin
+// BatchNormalizationNhwc takes X / Y channels-last ([N, ..., C]) and the same parameters.
 class BatchNormOp : public Op {
  public:
-  explicit BatchNormOp(const OpContext& c) : isa_(c.isa) {
+  BatchNormOp(const OpContext& c, bool nhwc) : isa_(c.isa), nhwc_(nhwc) {
     eps_ = static_cast<float>(c.attrs.getFloat("epsilon", 1e-5));
     if (c.attrs.getInt("training_mode", 0) != 0) fail("BatchNormalization: training_mode is not supported (inference only)");
     if (c.attrs.has("spatial") && c.attrs.getInt("spatial", 1) != 1)
       fail("BatchNormalization: spatial = 0 is not supported");
   }
   void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
-    const char* op = "BatchNormalization";
+    const char* op = nhwc_ ? "BatchNormalizationNhwc" : "BatchNormalization";
     expectInputs(op, in, 5, 5);
     expectOutputs(op, out, 1);
     const TensorView& X = in[0];
@@ -243,9 +244,9 @@ class BatchNormOp : public Op {
     expectType(op, "Y", out[0], ElemType::kF32);
     expectShape(op, "Y", out[0].shape, X.shape);
     if (X.shape.rank < 2) fail(std::string(op) + ": X must have rank >= 2, got " + X.shape.str());
-    const size_t N = static_cast<size_t>(X.shape.d[0]), C = static_cast<size_t>(X.shape.d[1]);
+    const size_t N = static_cast<size_t>(X.shape.d[0]), C = static_cast<size_t>(X.shape.d[nhwc_ ? X.shape.rank - 1 : 1]);
     size_t S = 1;
-    for (int d = 2; d < X.shape.rank; ++d) S *= static_cast<size_t>(X.shape.d[d]);
+    for (int d = nhwc_ ? 1 : 2; d < (nhwc_ ? X.shape.rank - 1 : X.shape.rank); ++d) S *= static_cast<size_t>(X.shape.d[d]);
     std::vector<float> b1, b2, b3, b4;
     const float* scale = paramVec(op, "scale", in[1], C, b1);
     const float* B = paramVec(op, "B", in[2], C, b2);
@@ -260,8 +261,9 @@ class BatchNormOp : public Op {
     const F32KernelTable& kt = f32Kernels(isa_);
     const float* x = X.as<const float>();
     float* y = out[0].as<float>();
-    if (S == 1) {
-      parallelRange(N, std::max<size_t>(1, kGrainCheap / C), maxThreads,
+    if (S == 1 || nhwc_) {  // rows of C channels
+      const size_t rows = N * S;
+      parallelRange(rows, std::max<size_t>(1, kGrainCheap / C), maxThreads,
                     [&](size_t s, size_t e) { kt.affineCols(x + s * C, nullptr, a.data(), b.data(), y + s * C, e - s, C); });
       return;
     }
@@ -273,10 +275,12 @@ class BatchNormOp : public Op {
 
  private:
   Isa isa_;
+  bool nhwc_;
   float eps_;
 };
 
-std::unique_ptr<Op> makeBatchNorm(const OpContext& c) { return std::make_unique<BatchNormOp>(c); }
+std::unique_ptr<Op> makeBatchNorm(const OpContext& c) { return std::make_unique<BatchNormOp>(c, false); }
+std::unique_ptr<Op> makeBatchNormNhwc(const OpContext& c) { return std::make_unique<BatchNormOp>(c, true); }
 
 }  // namespace
 
@@ -286,5 +290,6 @@ QINT8_REGISTER_OP("", "LayerNormalization", makeLayerNorm);
 QINT8_REGISTER_OP("", "InstanceNormalization", makeInstanceNorm);
 QINT8_REGISTER_OP("qint8", "InstanceNormalizationNhwc", makeInstanceNormNhwc);
 QINT8_REGISTER_OP("", "BatchNormalization", makeBatchNorm);
+QINT8_REGISTER_OP("qint8", "BatchNormalizationNhwc", makeBatchNormNhwc);
 
 }  // namespace qint8

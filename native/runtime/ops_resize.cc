@@ -117,6 +117,10 @@ class ResizeOp : public Op {
     for (int64_t a : axes_) axes.push_back(normAxis(name_, a, r, "axes entry"));
     if (axes.empty())
       for (int d = 0; d < r; ++d) axes.push_back(d);
+    if (nhwc_) {
+      if (r < 3) fail(std::string(name_) + ": the input must have rank >= 3, got " + X.shape.str());
+      for (int& a : axes) a = a == 0 ? 0 : a == 1 ? r - 1 : a - 1;
+    }
     // roi (per axis start, end), default [0, 1].
     std::vector<float> roiStart(r, 0.f), roiEnd(r, 1.f);
     if (coord_ == Coord::kTfCropAndResize) {
@@ -191,8 +195,8 @@ class ResizeOp : public Op {
       wAx = 2;
       channelsLast = true;
     } else {
-      fail(std::string(name_) + ": linear mode supports 2-D inputs and 4-D inputs with scales [1, 1, h, w]" +
-           (nhwc_ ? "" : " or [1, h, w, 1]") + (nhwc_ ? " (ResizeNhwc: [1, h, w, 1])" : ""));
+      fail(std::string(name_) + (nhwc_ ? ": linear mode supports 4-D inputs with scales [1, 1, h, w] (NCHW order)"
+                                       : ": linear mode supports 2-D inputs and 4-D inputs with scales [1, 1, h, w] or [1, h, w, 1]"));
     }
     bilinear(X, Y, hAx, wAx, channelsLast, scale, roiStart, roiEnd, maxThreads);
   }
