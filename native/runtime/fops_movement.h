@@ -153,7 +153,8 @@ inline void transposeAny(const F32KernelTable& kt, const void* srcv, const Shape
   // Split each plane's rows into chunks so that a single large plane still uses the pool.
   const size_t rowChunk = std::max<size_t>(8, (kGrainCheap / std::max<size_t>(cols, 1) + 7) & ~size_t{7});
   const size_t chunks = (rows + rowChunk - 1) / rowChunk;
-  parallelRange(batch * chunks, 1, maxThreads, [&](size_t b, size_t e) {
+  const size_t perTask = std::max<size_t>(1, kGrainCheap / std::max<size_t>(std::min(rows, rowChunk) * cols, 1));
+  parallelRange(batch * chunks, perTask, maxThreads, [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) {
       size_t rem = t / chunks;
       const size_t r0 = (t % chunks) * rowChunk, nr = std::min(rowChunk, rows - r0);
