@@ -170,6 +170,13 @@ describe('Reshape-likes, Shape, Size, Range, ConstantOfShape', () => {
     await check({ op: 'Unsqueeze', inputs: [x, i64([0, -1])] });
     await check({ op: 'Unsqueeze', inputs: [x], attrs: { axes: [1] }, opset: 11 });
     await check({ op: 'Identity', inputs: [ints('int64', [3, 3])] });
+    // Dropout at inference: the input, and an all-true mask.
+    const dx = randF32([4, 5], r);
+    await compareWithOrt({ op: 'Dropout', inputs: [dx, f32s([0.3], []), t('bool', [], [0])], outTypes: ['float32', 'bool'], opset: 13 }, exact);
+    const drop = createOp('', 'Dropout', {}, [null, null, null]);
+    expect(() =>
+      drop.run([dx, f32s([0.3], []), t('bool', [], [1])], [{ type: 'float32', shape: [4, 5], data: new Float32Array(20) }]),
+    ).toThrow(/training_mode with a non-zero ratio is not supported/);
   });
   it('Shape (start / end), Size', async () => {
     const x = randF32([2, 3, 4, 5], r);
