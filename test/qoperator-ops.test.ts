@@ -238,7 +238,7 @@ describe('com.microsoft QGemm through a session', () => {
       const q = (name: string, s: number, z: number) => [{ name: `${name}s`, data: f32(s), dims: [] }, { name: `${name}z`, data: zp(t, z), dims: [] }];
       const bs = { name: 'bs', data: Float32Array.from({ length: n }, () => r.float(0.002, 0.01)), dims: [n] };
       const bz = { name: 'bz', data: new Int8Array(n), dims: [n] };
-      for (const [transB, b] of [[0, { name: 'b', data: bData, dims: [k, n] }], [1, { name: 'b', data: bT, dims: [n, k] }]] as const)
+      for (const [transB, b] of [[0, { name: 'b', data: bData, dims: [k, n] }], [1, { name: 'b', data: bT, dims: [n, k] }]] as [number, { name: string; data: Int8Array; dims: number[] }][])
         for (const alpha of [1, 0.5]) {
           const attribute = [attrInt('transB', transB), attrFloat('alpha', alpha)];
           let mm = oneNode({ opType: 'QGemm', domain: MS, attribute }, [a, ...q('a', 0.03, lo + 110), b, bs, bz, c, ...q('y', 0.2, lo + 90)], [{ name: 'y', type: QT[t] }]);
@@ -282,10 +282,11 @@ describe('int8 spatial engine ops on NHWC tensors vs onnxruntime (NCHW, transpos
       const r = rng(19);
       const [n, h, w, c] = [2, 11, 9, 13];
       const x = rand(t, n * h * w * c, r);
-      for (const a of [
+      const cases: Record<string, number | number[]>[] = [
         { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
         { kernel_shape: [2, 3], strides: [2, 1], dilations: [2, 1], ceil_mode: 1 },
-      ]) {
+      ];
+      for (const a of cases) {
         const model = buildModel({
           nodes: [{ opType: 'MaxPool', input: ['x'], output: ['y'], attribute: Object.entries(a).map(([k, v]) => (Array.isArray(v) ? attrInts(k, v) : attrInt(k, v as number))) }],
           inputs: [{ name: 'x', type: QT[t], dims: [n, c, h, w] }],
@@ -353,7 +354,7 @@ describe('int8 spatial engine ops on NHWC tensors vs onnxruntime (NCHW, transpos
         [{ kernel_shape: [3, 3], auto_pad: 'SAME_UPPER', group: g }, t === 'uint8' ? 7 : -100],
         [{ kernel_shape: [3, 3], group: g, dilations: [2, 1], pads: [2, 1, 0, 1] }, 0],
       ] as const) {
-        const a = attrs as Record<string, number | number[] | string>;
+        const a = attrs as unknown as Record<string, number | number[] | string>;
         const model = buildModel({
           nodes: [{ opType: 'ConvInteger', input: ['x', 'w', 'xz', 'wz'], output: ['y'], attribute: Object.entries(a).map(([k, v]) => (typeof v === 'string' ? attrStr(k, v) : Array.isArray(v) ? attrInts(k, v) : attrInt(k, v))) }],
           inputs: [{ name: 'x', type: QT[t], dims: [n, cin, h, w] }, { name: 'xz', type: QT[t], dims: [] }],
