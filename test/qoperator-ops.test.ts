@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOp } from '../lib/engine/ops';
 import { type ModelSpec, DataType, attrFloat, attrInt, attrInts, buildModel, firstDiff, randomS8, randomU8, rng, runOrt, tensor } from './helpers/onnx';
-import { type Feeds, compareWithOrt, hasLayoutOps, isas } from './helpers/qop';
+import { type Feeds, checkPlannedOnOrt, compareWithOrt, hasLayoutOps, isas } from './helpers/qop';
 
 type Q = 'uint8' | 'int8';
 const QT = { uint8: DataType.UINT8, int8: DataType.INT8 } as const;
@@ -391,4 +391,110 @@ describe('int8 spatial engine ops on NHWC tensors vs onnxruntime (NCHW, transpos
       }
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// NCHW single-op models of the spatial ops: the layout pass's plan (checked on onnxruntime,
+// always) and qint8's session (needs the float engine's Transpose / Reshape).
+
+interface Case {
+  name: string;
+  model: Uint8Array;
+  feeds: Feeds;
+  lsb?: Record<string, number>;
+}
+
+function spatialCases(t: Q): Case[] {
+  const r = rng(t === 'uint8' ? 40 : 41);
+  const lo = t === 'uint8' ? 0 : -128;
+  const cases: Case[] = [];
+  const x = (dims: number[]) => ({ name: 'x', data: rand(t, numel(dims), r), dims, runtime: true });
+  // QLinearConv: per-channel weights, bias, groups / depthwise, strides, padding.
+  for (const [cin, cout, g, attrs] of [
+    [6, 10, 1, [attrInts('kernel_shape', [3, 3]), attrInts('pads', [1, 1, 1, 1])]],
+    [8, 8, 8, [attrInts('kernel_shape', [3, 3]), attrInts('strides', [2, 2]), attrInts('pads', [1, 0, 1, 1]), attrInt('group', 8)]],
+    [6, 9, 3, [attrInts('kernel_shape', [1, 1]), attrInt('group', 3)]],
+    [5, 7, 1, [attrInts('kernel_shape', [3, 2]), attrStr('auto_pad', 'SAME_UPPER'), attrInts('dilations', [1, 1])]],
+  ] as [number, number, number, ReturnType<typeof attrInt>[]][]) {
+    const kh = attrs.find((a) => a.name === 'kernel_shape')!.ints![0];
+    const kw = attrs.find((a) => a.name === 'kernel_shape')!.ints![1];
+    const m = oneNode({ opType: 'QLinearConv', attribute: attrs }, [
+      x([2, cin, 9, 11]), { name: 'xs', data: f32(0.031), dims: [] }, { name: 'xz', data: zp(t, lo + 120), dims: [] },
+      { name: 'w', data: randomS8(cout * (cin / g) * kh * kw, r), dims: [cout, cin / g, kh, kw] },
+      { name: 'ws', data: Float32Array.from({ length: cout }, () => r.float(0.002, 0.01)), dims: [cout] }, { name: 'wz', data: new Int8Array(cout), dims: [cout] },
+      { name: 'ys', data: f32(0.17), dims: [] }, { name: 'yz', data: zp(t, lo + 100), dims: [] },
+      { name: 'b', data: Int32Array.from({ length: cout }, () => r.int(-2000, 2000)), dims: [cout] },
+    ], [{ name: 'y', type: QT[t] }]);
+    cases.push({ name: `QLinearConv ${cin}->${cout} group ${g}`, ...m });
+  }
+  // MaxPool on the quantized type.
+  let m = oneNode({ opType: 'MaxPool', attribute: [attrInts('kernel_shape', [3, 3]), attrInts('strides', [2, 2]), attrInts('pads', [1, 1, 1, 1])] }, [x([2, 5, 11, 9])], [{ name: 'y', type: QT[t] }], 12);
+  cases.push({ name: 'MaxPool 3x3/2', ...m });
+  // QLinearAveragePool / QLinearGlobalAveragePool in NCHW (channels_last = 0).
+  const pq = (n: string) => [{ name: `${n}xs`, data: f32(0.023), dims: [] }, { name: `${n}xz`, data: zp(t, lo + 121), dims: [] }, { name: `${n}ys`, data: f32(0.019), dims: [] }, { name: `${n}yz`, data: zp(t, lo + 133), dims: [] }];
+  m = oneNode({ opType: 'QLinearAveragePool', domain: MS, attribute: [attrInts('kernel_shape', [3, 3]), attrInts('strides', [2, 2]), attrInts('pads', [1, 1, 1, 1]), attrInt('count_include_pad', 1)] }, [x([2, 7, 10, 9]), ...pq('')], [{ name: 'y', type: QT[t] }]);
+  cases.push({ name: 'QLinearAveragePool channels_last 0', ...m });
+  m = oneNode({ opType: 'QLinearGlobalAveragePool', domain: MS, attribute: [attrInt('channels_last', 0)] }, [x([2, 12, 7, 6]), ...pq('')], [{ name: 'y', type: QT[t] }]);
+  cases.push({ name: 'QLinearGlobalAveragePool channels_last 0', ...m });
+  // Resize: nearest (exact), linear (1 LSB: onnxruntime truncates, qint8 rounds).
+  m = oneNode({ opType: 'Resize', attribute: [attrStr('mode', 'nearest')] }, [x([1, 6, 5, 7]), null, { name: 's', data: Float32Array.from([1, 1, 2, 2]), dims: [4] }], [{ name: 'y', type: QT[t] }]);
+  cases.push({ name: 'Resize nearest 2x', ...m });
+  if (t === 'uint8') {
+    // onnxruntime has linear Resize for uint8 only.
+    m = oneNode({ opType: 'Resize', attribute: [attrStr('mode', 'linear')] }, [x([1, 6, 5, 7]), null, { name: 's', data: Float32Array.from([1, 1, 2, 2]), dims: [4] }], [{ name: 'y', type: QT[t] }]);
+    cases.push({ name: 'Resize linear 2x', lsb: { y: 1 }, ...m });
+    // ConvInteger with a constant and with a runtime (DynamicQuantizeLinear) zero point.
+    m = oneNode({ opType: 'ConvInteger', attribute: [attrInts('kernel_shape', [3, 3]), attrInts('pads', [1, 1, 1, 1]), attrInts('strides', [2, 1])] },
+      [x([2, 4, 9, 8]), { name: 'w', data: randomU8(6 * 4 * 9, r), dims: [6, 4, 3, 3] }, { name: 'xz', data: zp(t, 77), dims: [] }, { name: 'wz', data: zp('uint8', 130), dims: [] }], [{ name: 'y', type: I32 }]);
+    cases.push({ name: 'ConvInteger, constant zero point', ...m });
+    const model = buildModel({
+      nodes: [
+        { opType: 'DynamicQuantizeLinear', input: ['f'], output: ['q', 'qs', 'qz'] },
+        { opType: 'ConvInteger', input: ['q', 'w', 'qz'], output: ['y'], attribute: [attrInts('kernel_shape', [3, 3]), attrInts('pads', [1, 2, 1, 0]), attrInt('group', 2)] },
+      ],
+      inputs: [{ name: 'f', type: F, dims: [2, 4, 9, 8] }],
+      outputs: [{ name: 'y', type: I32 }, { name: 'qs', type: F }],
+      initializers: [tensor('w', randomS8(6 * 2 * 9, r), [6, 2, 3, 3])],
+    });
+    cases.push({ name: 'DynamicQuantizeLinear -> ConvInteger (runtime zero point)', model, feeds: { f: { data: Float32Array.from({ length: 2 * 4 * 9 * 8 }, () => r.float(-1, 3)), dims: [2, 4, 9, 8] } } });
+  }
+  // A channels-last chain: QLinearConv -> Pad (zero point) -> QLinearAdd (constant channel
+  // operand) -> QLinearLeakyRelu -> QuantizeLinear / DequantizeLinear per channel (axis 1).
+  const cin = 4;
+  const cout = 6;
+  const chain = buildModel({
+    nodes: [
+      { opType: 'QLinearConv', input: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], output: ['c'], attribute: [attrInts('kernel_shape', [3, 3])] },
+      { opType: 'Pad', input: ['c', 'pads', 'yz'], output: ['p'] },
+      { opType: 'QLinearAdd', domain: MS, input: ['p', 'ys', 'yz', 'k', 'ks', 'kz', 'as', 'az'], output: ['a'] },
+      { opType: 'QLinearLeakyRelu', domain: MS, input: ['a', 'as', 'az', 'ls', 'lz'], output: ['l'], attribute: [attrFloat('alpha', 0.1)] },
+      { opType: 'DequantizeLinear', input: ['l', 'dqs', 'dqz'], output: ['d'], attribute: [attrInt('axis', 1)] },
+      { opType: 'QuantizeLinear', input: ['d', 'dqs', 'dqz'], output: ['q'], attribute: [attrInt('axis', 1)] },
+    ],
+    inputs: [{ name: 'x', type: QT[t], dims: [2, cin, 8, 7] }],
+    outputs: [{ name: 'q', type: QT[t] }, { name: 'd', type: F }],
+    initializers: [
+      tensor('xs', f32(0.03), []), tensor('xz', zp(t, lo + 128), []), tensor('w', randomS8(cout * cin * 9, r), [cout, cin, 3, 3]),
+      tensor('ws', f32(0.004), []), tensor('wz', zp('int8', 0), []), tensor('ys', f32(0.12), []), tensor('yz', zp(t, lo + 90), []),
+      tensor('pads', BigInt64Array.from([0n, 0n, 1n, 0n, 0n, 0n, 2n, 1n]), [8]),
+      tensor('k', rand(t, cout, r), [cout, 1, 1]), tensor('ks', f32(0.05), []), tensor('kz', zp(t, lo + 128), []),
+      tensor('as', f32(0.15), []), tensor('az', zp(t, lo + 100), []), tensor('ls', f32(0.1), []), tensor('lz', zp(t, lo + 60), []),
+      tensor('dqs', Float32Array.from({ length: cout }, () => r.float(0.05, 0.2)), [cout]), tensor('dqz', zps(t, Array.from({ length: cout }, () => lo + r.int(50, 200))), [cout]),
+    ],
+  });
+  cases.push({ name: 'QLinearConv -> Pad -> QLinearAdd -> QLinearLeakyRelu -> DequantizeLinear / QuantizeLinear per channel', model: chain, feeds: { x: { data: rand(t, 2 * cin * 8 * 7, r), dims: [2, cin, 8, 7] } } });
+  return cases;
+}
+
+describe('NCHW QOperator models through the layout pass', () => {
+  for (const t of ['uint8', 'int8'] as const)
+    for (const c of spatialCases(t)) {
+      it(`${c.name} (${t}): the planned graph on onnxruntime`, async () => {
+        const rep = await checkPlannedOnOrt(c.model, c.feeds);
+        expect(rep.spatial + rep.agnostic).toBeGreaterThan(0);
+      });
+      it.skipIf(!hasLayoutOps)(`${c.name} (${t}): qint8 vs onnxruntime`, async () => {
+        await compareWithOrt(c.model, c.feeds, c.lsb);
+      });
+    }
 });

@@ -1,7 +1,9 @@
 // Single-op QOperator models: run the same model bytes on onnxruntime-node and on qint8's
 // InferenceSession (every ISA of this CPU) and compare every output bit for bit.
 import { expect } from 'vitest';
-import { InferenceSession, Tensor, cpuInfo } from '../../lib';
+import { InferenceSession, type LayoutReport, Tensor, cpuInfo, optimize, planLayout } from '../../lib';
+import { exportModel } from '../../lib/onnx/export';
+import { importModel } from '../../lib/onnx/import';
 import { registeredOps } from '../../lib/engine/ops';
 import { type TypedData, bytesOf, firstDiff, runOrt } from './onnx';
 
@@ -61,4 +63,22 @@ export async function compareWithOrt(model: Uint8Array, feeds: Feeds, lsb: Recor
   const out: CompareResult['want'] = {};
   for (const [k, w] of Object.entries(want)) out[k] = { data: w.data as TypedData, dims: w.dims, type: w.type };
   return { want: out };
+}
+
+/**
+ * The layout pass's plan for `model`, exported (channels-last twins as Transpose -> Op ->
+ * Transpose, layout-agnostic ops as planned) and run on onnxruntime, must give onnxruntime's
+ * outputs for the original model bit for bit. Returns the layout report.
+ */
+export async function checkPlannedOnOrt(model: Uint8Array, feeds: Feeds): Promise<LayoutReport> {
+  const want = await runOrt(model, feeds);
+  const g = importModel(model);
+  optimize(g);
+  const rep = planLayout(g);
+  const got = await runOrt(exportModel(g), feeds);
+  for (const [k, w] of Object.entries(want)) {
+    expect(got[k].dims, k).toEqual(w.dims);
+    expect(firstDiff(bytesOf(got[k].data as TypedData), bytesOf(w.data as TypedData)), `${k}: planned graph on onnxruntime`).toBe(-1);
+  }
+  return rep;
 }
