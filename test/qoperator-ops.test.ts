@@ -498,3 +498,45 @@ describe('NCHW QOperator models through the layout pass', () => {
       });
     }
 });
+
+describe('QOperator errors are clear', () => {
+  it('an unsupported com.microsoft op is refused at import, naming it', async () => {
+    const { InferenceSession } = await import('../lib');
+    const m = oneNode({ opType: 'QLinearSoftmax', domain: MS, attribute: [attrInt('axis', -1), attrInt('opset', 13)] }, [
+      { name: 'x', data: randomU8(10, rng(1)), dims: [1, 10], runtime: true }, { name: 'xs', data: f32(0.1), dims: [] }, { name: 'xz', data: zp('uint8', 0), dims: [] },
+      { name: 'ys', data: f32(1 / 256), dims: [] }, { name: 'yz', data: zp('uint8', 0), dims: [] },
+    ], [{ name: 'y', type: DataType.UINT8 }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/unsupported op com\.microsoft\.QLinearSoftmax/);
+  });
+
+  it('runtime weights, runtime requantization parameters and transA are compile errors naming the node', async () => {
+    const { InferenceSession } = await import('../lib');
+    const r = rng(2);
+    const q = [{ name: 'as', data: f32(0.1), dims: [] }, { name: 'az', data: zp('uint8', 128), dims: [] }];
+    let m = oneNode({ opType: 'QLinearMatMul' }, [
+      { name: 'a', data: randomU8(12, r), dims: [3, 4], runtime: true }, ...q, { name: 'b', data: randomS8(8, r), dims: [4, 2], runtime: true },
+      { name: 'bs', data: f32(0.1), dims: [] }, { name: 'bz', data: zp('int8', 0), dims: [] }, { name: 'ys', data: f32(0.2), dims: [] }, { name: 'yz', data: zp('uint8', 0), dims: [] },
+    ], [{ name: 'y', type: DataType.UINT8 }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/QLinearMatMul.*b must be a constant/);
+    m = oneNode({ opType: 'QLinearSigmoid', domain: MS }, [
+      { name: 'x', data: randomU8(12, r), dims: [3, 4], runtime: true }, { name: 'xs', data: f32(0.1), dims: [], runtime: true }, { name: 'xz', data: zp('uint8', 3), dims: [] },
+      { name: 'ys', data: f32(0.2), dims: [] }, { name: 'yz', data: zp('uint8', 0), dims: [] },
+    ], [{ name: 'y', type: DataType.UINT8 }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/QLinearSigmoid.*X_scale must be a constant/);
+    m = oneNode({ opType: 'QGemm', domain: MS, attribute: [attrInt('transA', 1)] }, [
+      { name: 'a', data: randomU8(12, r), dims: [4, 3], runtime: true }, ...q, { name: 'b', data: randomS8(8, r), dims: [4, 2] },
+      { name: 'bs', data: f32(0.1), dims: [] }, { name: 'bz', data: zp('int8', 0), dims: [] },
+    ], [{ name: 'y', type: F }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/QGemm.*transA = 1 is not supported/);
+  });
+
+  it('mismatched zero-point types are refused by shape inference', async () => {
+    const { InferenceSession } = await import('../lib');
+    const m = oneNode({ opType: 'QLinearAdd', domain: MS }, [
+      { name: 'a', data: randomU8(6, rng(3)), dims: [2, 3], runtime: true }, { name: 'as', data: f32(0.1), dims: [] }, { name: 'az', data: zp('int8', 0), dims: [] },
+      { name: 'b', data: randomU8(6, rng(4)), dims: [2, 3], runtime: true }, { name: 'bs', data: f32(0.1), dims: [] }, { name: 'bz', data: zp('uint8', 0), dims: [] },
+      { name: 'cs', data: f32(0.1), dims: [] }, { name: 'cz', data: zp('uint8', 0), dims: [] },
+    ], [{ name: 'c', type: DataType.UINT8 }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/A_zero_point is int8, its tensor is uint8/);
+  });
+});
