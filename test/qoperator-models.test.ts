@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from '../lib';
 import { registeredOps } from '../lib/engine/ops';
 import { importModel } from '../lib/onnx/import';
+import { decodeModelProto, encodeModel } from '../lib/onnx/proto';
+import { ONNX_DTYPE } from '../lib/graph/tensor';
 import { bytesOf, firstDiff, rng, runOrt } from './helpers/onnx';
 import { type Feeds, checkPlannedOnOrt, isas } from './helpers/qop';
 
@@ -37,6 +39,25 @@ function clsInputs(n: number): Feeds {
   return { x: { data: x, dims: [n, 3, 48, 192] } };
 }
 
+/** The model with every node output (in node order) also a graph output. */
+function withAllOutputs(model: Uint8Array): { bytes: Uint8Array; order: { name: string; op: string }[] } {
+  const g = importModel(model);
+  const m = decodeModelProto(model) as unknown as {
+    graph: { node: { opType: string; output: string[] }[]; output: { name: string; type?: unknown }[] };
+  };
+  const have = new Set(m.graph.output.map((o) => o.name));
+  const order: { name: string; op: string }[] = [];
+  for (const n of m.graph.node)
+    for (const o of n.output) {
+      const dt = o && g.values.has(o) ? g.info(o).dtype : undefined;
+      if (!o || have.has(o) || !dt) continue;
+      have.add(o);
+      order.push({ name: o, op: n.opType });
+      m.graph.output.push({ name: o, type: { tensorType: { elemType: ONNX_DTYPE[dt] } } });
+    }
+  return { bytes: encodeModel(m as never), order };
+}
+
 interface Fixture {
   file: string;
   feeds: Feeds[];
@@ -45,6 +66,12 @@ interface Fixture {
    * non-zero bound is written next to it.
    */
   bound: Record<string, number>;
+  /**
+   * When set, outputs may differ from onnxruntime's (within `bound`) only because this float op
+   * rounds differently: every value computed before its first occurrence must be bit-exact, and
+   * the first differing value must be its output.
+   */
+  firstDiffAt?: string;
 }
 
 const FIXTURES: Fixture[] = [
@@ -52,7 +79,12 @@ const FIXTURES: Fixture[] = [
   { file: 'fashion_mnist_cnn.qop_s8.onnx', feeds: [fashionImages(1), fashionImages(8)], bound: { logits: 0 } },
   { file: 'fashion_mnist_cnn.dyn.onnx', feeds: [fashionImages(1), fashionImages(8)], bound: { logits: 0 } },
   { file: 'ppocr_cls.qop.onnx', feeds: [clsInputs(1), clsInputs(2)], bound: { 'softmax_0.tmp_0': 0 } },
-  { file: 'ppocr_cls.dyn.onnx', feeds: [clsInputs(1), clsInputs(2)], bound: { 'softmax_0.tmp_0': 0 } },
+  // The squeeze-excitation blocks average-pool in float (the float engine's GlobalAveragePool sums
+  // 48 x 192 / 2^k values per channel in another order than onnxruntime: about 1e-6 relative),
+  // then DynamicQuantizeLinear picks its scale from the pooled vector's range, so one changed
+  // maximum requantizes the whole SE branch; measured at most 0.011 on these probabilities. The
+  // int8 ops themselves are bit-exact (every value before the first float GlobalAveragePool is).
+  { file: 'ppocr_cls.dyn.onnx', feeds: [clsInputs(1), clsInputs(2)], bound: { 'softmax_0.tmp_0': 0.02 }, firstDiffAt: 'GlobalAveragePool' },
 ];
 
 /** Native ops the compiled graph would need that are not registered (all float-engine ops). */
@@ -108,6 +140,17 @@ describe('QOperator models from onnxruntime.quantization', () => {
               expect(worst, `${k} (${isa})`).toBeLessThanOrEqual(bound);
             }
           }
+          await s.release();
+        }
+        if (fx.firstDiffAt) {
+          const all = withAllOutputs(model);
+          const w = await runOrt(all.bytes, f);
+          const s = await InferenceSession.create(all.bytes);
+          const feeds: Record<string, Tensor> = {};
+          for (const [k, v] of Object.entries(f)) feeds[k] = new Tensor('float32', v.data as Float32Array, v.dims);
+          const got = await s.run(feeds);
+          const first = all.order.find((o) => firstDiff(bytesOf(got[o.name].data as Float32Array), bytesOf(w[o.name].data as Float32Array)) >= 0);
+          expect(first?.op, `first value that differs from onnxruntime: ${first?.name}`).toBe(fx.firstDiffAt);
           await s.release();
         }
       }
