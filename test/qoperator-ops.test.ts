@@ -224,6 +224,33 @@ describe('DynamicQuantizeLinear and the integer products through a session', () 
     });
 });
 
+describe('QLinearMatMul / MatMulInteger with a runtime B (activation x activation)', () => {
+  for (const t of ['uint8', 'int8'] as const)
+    it(`QLinearMatMul ${t}: every input at run time, broadcast batch dims both ways`, async () => {
+      const r = rng(22);
+      const lo = t === 'uint8' ? 0 : -128;
+      for (const [ad, bd] of [[[2, 3, 4, 8], [3, 8, 5]], [[2, 1, 4, 8], [3, 8, 5]], [[4, 8], [2, 8, 6]]]) {
+        const m = oneNode({ opType: 'QLinearMatMul' }, [
+          { name: 'a', data: rand(t, numel(ad), r), dims: ad, runtime: true }, { name: 'as', data: f32(0.021), dims: [], runtime: true }, { name: 'az', data: zp(t, lo + 131), dims: [], runtime: true },
+          { name: 'b', data: rand(t, numel(bd), r), dims: bd, runtime: true }, { name: 'bs', data: f32(0.013), dims: [], runtime: true }, { name: 'bz', data: zp(t, lo + 120), dims: [], runtime: true },
+          { name: 'ys', data: f32(0.09), dims: [], runtime: true }, { name: 'yz', data: zp(t, lo + 110), dims: [], runtime: true },
+        ], [{ name: 'y', type: QT[t] }]);
+        await compareWithOrt(m.model, m.feeds);
+      }
+    });
+
+  it('MatMulInteger: runtime B and zero points, uint8 x int8 and uint8 x uint8, batched', async () => {
+    const r = rng(23);
+    for (const bt of ['int8', 'uint8'] as const) {
+      const m = oneNode({ opType: 'MatMulInteger' }, [
+        { name: 'a', data: randomU8(2 * 5 * 16, r), dims: [2, 5, 16], runtime: true }, { name: 'b', data: rand(bt, 2 * 16 * 7, r), dims: [2, 16, 7], runtime: true },
+        { name: 'az', data: zp('uint8', 99), dims: [], runtime: true }, { name: 'bz', data: zp(bt, bt === 'int8' ? 3 : 140), dims: [], runtime: true },
+      ], [{ name: 'y', type: I32 }]);
+      await compareWithOrt(m.model, m.feeds);
+    }
+  });
+});
+
 describe('com.microsoft QGemm through a session', () => {
   for (const t of ['uint8', 'int8'] as const)
     it(`${t}: transB 0 / 1, int32 C, requantized and float outputs, alpha`, async () => {
@@ -513,11 +540,11 @@ describe('QOperator errors are clear', () => {
     const { InferenceSession } = await import('../lib');
     const r = rng(2);
     const q = [{ name: 'as', data: f32(0.1), dims: [] }, { name: 'az', data: zp('uint8', 128), dims: [] }];
-    let m = oneNode({ opType: 'QLinearMatMul' }, [
+    let m = oneNode({ opType: 'QGemm', domain: MS }, [
       { name: 'a', data: randomU8(12, r), dims: [3, 4], runtime: true }, ...q, { name: 'b', data: randomS8(8, r), dims: [4, 2], runtime: true },
-      { name: 'bs', data: f32(0.1), dims: [] }, { name: 'bz', data: zp('int8', 0), dims: [] }, { name: 'ys', data: f32(0.2), dims: [] }, { name: 'yz', data: zp('uint8', 0), dims: [] },
-    ], [{ name: 'y', type: DataType.UINT8 }]);
-    await expect(InferenceSession.create(m.model)).rejects.toThrow(/QLinearMatMul.*b must be a constant/);
+      { name: 'bs', data: f32(0.1), dims: [] }, { name: 'bz', data: zp('int8', 0), dims: [] },
+    ], [{ name: 'y', type: F }]);
+    await expect(InferenceSession.create(m.model)).rejects.toThrow(/QGemm.*B must be a constant/);
     m = oneNode({ opType: 'QLinearSigmoid', domain: MS }, [
       { name: 'x', data: randomU8(12, r), dims: [3, 4], runtime: true }, { name: 'xs', data: f32(0.1), dims: [], runtime: true }, { name: 'xz', data: zp('uint8', 3), dims: [] },
       { name: 'ys', data: f32(0.2), dims: [] }, { name: 'yz', data: zp('uint8', 0), dims: [] },

@@ -456,8 +456,137 @@ DType runtimeQType(const OpContext& c, std::initializer_list<size_t> idx) {
   return DType::kU8;
 }
 
+// QLinearMatMul / MatMulInteger with a runtime B (activation x activation products, as in
+// quantized attention): B and every quantization parameter are read per call, and each batch
+// slice of B that the call uses is packed per call (packing is O(K * N), the product O(M * K * N)).
+// Batch dims broadcast as numpy's matmul does; 1-D A or B are promoted as in the ONNX definition.
+class RuntimeMatMulOp : public Op {
+ public:
+  RuntimeMatMulOp(Isa isa, bool qlinear) : isa_(isa), qlinear_(qlinear) {}
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
+    const TensorView& a = in[0];
+    const TensorView& b = in[qlinear_ ? 3 : 1];
+    if (a.shape.rank < 1 || b.shape.rank < 1) bad("A and B must have rank >= 1");
+    // Promote 1-D operands: A [K] -> [1, K], B [K] -> [K, 1].
+    Shape as = a.shape, bs = b.shape;
+    if (as.rank == 1) as = Shape{1, as[0]};
+    if (bs.rank == 1) bs = Shape{bs[0], 1};
+    const int64_t m = as[as.rank - 2], k = as[as.rank - 1], kb = bs[bs.rank - 2], n = bs[bs.rank - 1];
+    if (k != kb) bad("A's last dimension (" + std::to_string(k) + ") differs from B's second to last (" + std::to_string(kb) + ")");
+    Shape ab, bb, ob;  // batch dims, right-aligned broadcasting
+    ab.rank = as.rank - 2;
+    bb.rank = bs.rank - 2;
+    for (int i = 0; i < ab.rank; ++i) ab[i] = as[i];
+    for (int i = 0; i < bb.rank; ++i) bb[i] = bs[i];
+    ob = broadcastShapes(ab, bb);
+    const int64_t batches = ob.numel();
+    if (out[0].shape.numel() != batches * m * n) bad("output shape " + out[0].shape.str() + " does not match the product");
+    if (m == 0 || n == 0 || batches == 0) return;
+    if (k == 0) {
+      if (out[0].type != ElemType::kS32) bad("an empty inner dimension is supported for int32 outputs only");
+      std::memset(out[0].data, 0, out[0].bytes());  // the empty sum
+      return;
+    }
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) bad("matrix dimensions are too large");
+
+    LinearConfig base;
+    base.isa = isa_;
+    std::vector<int32_t> zall;
+    const TensorView* bScale = nullptr;
+    const TensorView* bZp = nullptr;
+    if (qlinear_) {
+      base.inputType = qtypeOf(in[2].type, "a_zero_point");
+      base.input = {scalarF32(in[1], "a_scale"), zeroPointOf(in[2], "a_zero_point")};
+      bScale = &in[4];
+      if (bScale->type != ElemType::kF32) bad("b_scale must be float32");
+      bZp = &in[5];
+      base.outputType = qtypeOf(in[7].type, "y_zero_point");
+      base.output = {scalarF32(in[6], "y_scale"), zeroPointOf(in[7], "y_zero_point")};
+    } else {
+      base.input.scale = 1.0f;
+      if (in.size() > 2 && in[2].data) {
+        base.inputType = qtypeOf(in[2].type, "a_zero_point");
+        base.input.zeroPoint = zeroPointOf(in[2], "a_zero_point");
+      } else {
+        base.inputType = a.type == ElemType::kS8 ? DType::kS8 : DType::kU8;
+      }
+      if (in.size() > 3 && in[3].data) bZp = &in[3];
+      base.outputType = DType::kS32;
+    }
+    if (a.type != (base.inputType == DType::kS8 ? ElemType::kS8 : ElemType::kU8)) bad("A's type must match a_zero_point's");
+    if (bZp && bZp->type != b.type) bad("b_zero_point must have B's type");
+    if (bZp) zall = weightZeroPoints(*bZp, b.type == ElemType::kU8);
+    const float one = 1.0f;
+    const int64_t bBatches = bb.numel();
+    std::vector<std::unique_ptr<Linear>> lins(static_cast<size_t>(bBatches));
+    auto layer = [&](int64_t slice) -> const Linear& {
+      std::unique_ptr<Linear>& l = lins[static_cast<size_t>(slice)];
+      if (l) return *l;
+      LinearConfig c = base;
+      const int nn = static_cast<int>(n), kk = static_cast<int>(k);
+      // The slice as N x K int8 (uint8 B shifts by 128, its zero points too).
+      std::vector<int8_t> w(static_cast<size_t>(n * k));
+      const uint8_t* src = static_cast<const uint8_t*>(b.data) + slice * k * n;
+      const bool u8 = b.type == ElemType::kU8;
+      if (!u8 && b.type != ElemType::kS8) bad("B must be uint8 or int8");
+      for (int64_t r = 0; r < k; ++r)
+        for (int64_t j = 0; j < n; ++j) {
+          const uint8_t v = src[r * n + j];
+          w[static_cast<size_t>(j * k + r)] = u8 ? static_cast<int8_t>(static_cast<int32_t>(v) - 128) : static_cast<int8_t>(v);
+        }
+      c.n = nn;
+      c.k = kk;
+      c.weight = w.data();
+      if (bScale) c.weightScale = bScale->as<const float>() + perColumn(*bScale, nn, bBatches, slice, &c.weightScaleCount, "b_scale");
+      else {
+        c.weightScale = &one;
+        c.weightScaleCount = 1;
+      }
+      std::vector<int32_t> wzp;
+      if (bZp) {
+        int zc = 0;
+        const int64_t off = perColumn(*bZp, nn, bBatches, slice, &zc, "b_zero_point");
+        wzp.assign(zall.begin() + off, zall.begin() + off + zc);
+      } else if (b.type == ElemType::kU8) {
+        wzp.assign(1, -128);
+      }
+      if (!wzp.empty()) {
+        c.weightZeroPoint = wzp.data();
+        c.weightZeroPointCount = static_cast<int>(wzp.size());
+      }
+      l = Linear::create(c);
+      return *l;
+    };
+    // Batch index -> offsets of A's and B's slices (broadcast dims repeat).
+    const size_t oi = elemSize(out[0].type);
+    for (int64_t o = 0; o < batches; ++o) {
+      int64_t rem = o, ai = 0, bi = 0, astride = 1, bstride = 1;
+      for (int d = ob.rank - 1; d >= 0; --d) {
+        const int64_t idx = rem % ob[d];
+        rem /= ob[d];
+        const int da = d - (ob.rank - ab.rank), db = d - (ob.rank - bb.rank);
+        if (da >= 0) {
+          if (ab[da] != 1) ai += idx * astride;
+          astride *= ab[da];
+        }
+        if (db >= 0) {
+          if (bb[db] != 1) bi += idx * bstride;
+          bstride *= bb[db];
+        }
+      }
+      layer(bi).run(static_cast<const uint8_t*>(a.data) + ai * m * k, static_cast<int>(m), static_cast<size_t>(k),
+                    static_cast<uint8_t*>(out[0].data) + o * m * n * oi, static_cast<size_t>(n), nullptr, maxThreads);
+    }
+  }
+
+ private:
+  Isa isa_;
+  bool qlinear_;
+};
+
 // QLinearMatMul inputs: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp, [bias (qint8 extension)]
 std::unique_ptr<Op> makeQLinearMatMul(const OpContext& ctx) {
+  if (!isConst(ctx, 3)) return std::make_unique<RuntimeMatMulOp>(ctx.isa, true);
   ProductSpec p;
   p.b = &constInput(ctx, 3, "b");
   LinearConfig& l = p.base;
@@ -503,6 +632,7 @@ void integerInput(const OpContext& ctx, size_t zpIdx, LinearConfig& l, InputQ& q
 
 // MatMulInteger inputs: a, b, [a_zero_point], [b_zero_point] -> int32
 std::unique_ptr<Op> makeMatMulInteger(const OpContext& ctx) {
+  if (!isConst(ctx, 1)) return std::make_unique<RuntimeMatMulOp>(ctx.isa, false);
   ProductSpec p;
   p.b = &constInput(ctx, 1, "b");
   if (present(ctx, 3)) p.bZeroPoint = &constInput(ctx, 3, "b_zero_point");

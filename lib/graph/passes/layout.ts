@@ -110,11 +110,10 @@ export function planLayout(g: Graph): LayoutReport {
 
   for (const n of g.nodes) {
     const x = n.inputs[0];
-    const qbase =
-      (NHWC_QBASES as readonly string[]).includes(n.opType) &&
-      (n.domain === '' || (n.domain === 'com.microsoft' && !n.attrs.channels_last)) &&
-      // Quantization parameters may be runtime scalars (ConvInteger after DynamicQuantizeLinear).
-      n.inputs.slice(1).every((i) => !i || g.constants.has(i) || (rank(i) ?? 2) <= 1);
+    // Quantized spatial ops: parameter inputs keep their meaning in any layout (runtime scalars
+    // such as ConvInteger's zero point after DynamicQuantizeLinear are fine; runtime weights are
+    // refused by the engine op, naming them).
+    const qbase = (NHWC_QBASES as readonly string[]).includes(n.opType) && (n.domain === '' || (n.domain === 'com.microsoft' && !n.attrs.channels_last));
     const base = n.domain === '' || (n.domain === 'qint8' && n.opType === 'FusedConv') || qbase ? n.opType : '';
     const spatial =
       ((NHWC_BASES as readonly string[]).includes(base) || qbase) &&
