@@ -27,8 +27,10 @@ TEST(binary_kernels_every_isa_match_reference) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
     const BinaryKernelTable& kt = binaryKernels(isa);
+    const std::string label = qt::tierLabel("binary", isaName(isa), isaName(kt.isa));
     for (bool s : {false, true})
       for (size_t n : {1, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099}) {
+        qt::covered(label);
         auto a = randomBytes(n, r), b = randomBytes(n, r);
         std::vector<uint8_t> want(n), got(n);
         AddKernelParams ap{r.uniformf(0.001f, 3.f), r.uniformf(0.001f, 3.f), r.uniformf(-300.f, 300.f), 0.f, 255.f};
@@ -57,6 +59,30 @@ TEST(binary_kernels_every_isa_match_reference) {
     ref.addVV(a.data(), b.data(), a.size(), ap, false, want.data());
     kt.addVV(a.data(), b.data(), a.size(), ap, false, got.data());
     CHECK_MSG(want == got, std::string("addVV ties ") + isaName(isa));
+    // Every (a, b) pair through mul at the extremes of the zero points: |a - za| * |b - zb| up to
+    // 383 * 383 (int16 factors on NEON), with ties, both types.
+    for (bool s : {false, true})
+      for (int32_t z : {-128, 255, 0}) {
+        qt::covered(label);
+        MulKernelParams mp{z, s ? 127 : -128, 1.0f / 512, 0.5f, s ? -128.f : 0.f, s ? 127.f : 255.f};
+        ref.mulVV(a.data(), b.data(), a.size(), mp, s, want.data());
+        kt.mulVV(a.data(), b.data(), a.size(), mp, s, got.data());
+        CHECK_MSG(want == got, std::string("mulVV extremes ") + isaName(isa));
+        ref.mulVS(a.data(), -383, a.size(), mp, s, want.data());
+        kt.mulVS(a.data(), -383, a.size(), mp, s, got.data());
+        CHECK_MSG(want == got, std::string("mulVS extremes ") + isaName(isa));
+      }
+    // Zero points far outside the types (not produced by the driver; kernels must still agree).
+    {
+      qt::covered(label);
+      MulKernelParams mp{40000, -40000, 1e-9f, 3.f, 0.f, 255.f};
+      ref.mulVV(a.data(), b.data(), a.size(), mp, false, want.data());
+      kt.mulVV(a.data(), b.data(), a.size(), mp, false, got.data());
+      CHECK_MSG(want == got, std::string("mulVV large zero points ") + isaName(isa));
+      ref.mulVS(a.data(), 50000, a.size(), mp, false, want.data());
+      kt.mulVS(a.data(), 50000, a.size(), mp, false, got.data());
+      CHECK_MSG(want == got, std::string("mulVS large factor ") + isaName(isa));
+    }
   }
 }
 
@@ -113,6 +139,7 @@ TEST(binary_broadcasting_matches_direct_evaluation) {
           std::vector<uint8_t> want(nc), got(nc);
           qlinearBinary(Isa::kScalar, cfg, a2.data(), sh[0], b2.data(), sh[1], want.data());
           qlinearBinary(isa, cfg, a2.data(), sh[0], b2.data(), sh[1], got.data());
+          qt::covered(qt::tierLabel("binary", isaName(isa), isaName(binaryKernels(isa).isa)));
           CHECK_MSG(want == got, std::string("driver ") + isaName(isa) + " nc=" + std::to_string(nc));
         }
   }
