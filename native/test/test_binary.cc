@@ -86,6 +86,51 @@ TEST(binary_kernels_every_isa_match_reference) {
   }
 }
 
+TEST(binary_add_kernels_fuse_both_products) {
+  // The reference adds with two FMAs, fma(a, ra, fma(b, rb, fixed)). Parameters are searched
+  // (deterministically) on which rounding either product separately changes an output somewhere
+  // on the full 256 x 256 grid, so a kernel that leaves out either fusion fails here (random
+  // parameters rarely tell the forms apart).
+  std::vector<uint8_t> a(256 * 256), b(256 * 256);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i), b[i] = static_cast<uint8_t>(i >> 8);
+  auto finish = [](float v) {
+    v = v > 0.f ? v : 0.f;
+    v = v < 255.f ? v : 255.f;
+    return static_cast<uint8_t>(std::nearbyint(v));
+  };
+  const BinaryKernelTable& ref = *binaryKernelsRef();
+  std::vector<AddKernelParams> found[2];  // [0]: the inner fusion matters, [1]: the outer one
+  qt::Rng r(77);
+  std::vector<uint8_t> want(a.size());
+  for (int tries = 0; tries < 2000 && (found[0].size() < 2 || found[1].size() < 2); ++tries) {
+    const AddKernelParams p{r.uniformf(0.01f, 2.f), r.uniformf(0.01f, 2.f), r.uniformf(-200.f, 200.f), 0.f, 255.f};
+    ref.addVV(a.data(), b.data(), a.size(), p, false, want.data());
+    bool inner = false, outer = false;
+    for (size_t i = 0; i < a.size() && !(inner && outer); ++i) {
+      const float fa = static_cast<float>(a[i]), fb = static_cast<float>(b[i]);
+      const float pb = fb * p.rb, pa = fa * p.ra;  // separately rounded products (-ffp-contract=off)
+      inner |= finish(std::fma(fa, p.ra, pb + p.fixed)) != want[i];
+      outer |= finish(pa + std::fma(fb, p.rb, p.fixed)) != want[i];
+    }
+    if (inner && found[0].size() < 2) found[0].push_back(p);
+    if (outer && found[1].size() < 2) found[1].push_back(p);
+  }
+  CHECK_MSG(found[0].size() == 2 && found[1].size() == 2, "no discriminating parameters found");
+  for (int isaI = 1; isaI < kIsaCount; ++isaI) {
+    const Isa isa = static_cast<Isa>(isaI);
+    if (!isaSupported(isa)) continue;
+    const BinaryKernelTable& kt = binaryKernels(isa);
+    for (const auto& set : found)
+      for (const AddKernelParams& p : set) {
+        qt::covered(qt::tierLabel("binary", isaName(isa), isaName(kt.isa)));
+        std::vector<uint8_t> got(a.size());
+        ref.addVV(a.data(), b.data(), a.size(), p, false, want.data());
+        kt.addVV(a.data(), b.data(), a.size(), p, false, got.data());
+        CHECK_MSG(want == got, std::string("addVV fused products ") + isaName(isa));
+      }
+  }
+}
+
 TEST(binary_broadcasting_matches_direct_evaluation) {
   // The reference driver against a per-element evaluation of the same formulas (general path: no
   // operand is constant over an inner span, so every element takes the vector-vector formula).
