@@ -53,8 +53,9 @@ static QINT8_ALWAYS_INLINE void updateSome(float32x4_t v, uint32x4_t keep, float
   hi = vmaxq_f32(hi, vbslq_f32(keep, v, hi));
 }
 
-void minMax(const float* x, size_t n, bool absolute, float* mn, float* mx, NonFinite* nf) {
-  const uint32x4_t absMask = vdupq_n_u32(absolute ? 0x7FFFFFFFu : 0xFFFFFFFFu);
+template <bool ABS>
+static void minMaxT(const float* x, size_t n, float* mn, float* mx, NonFinite* nf) {
+  auto andMask = [](float32x4_t v) { return ABS ? vabsq_f32(v) : v; };
   float32x4_t lo0 = vdupq_n_f32(*mn), lo1 = lo0, lo2 = lo0, lo3 = lo0;
   float32x4_t hi0 = vdupq_n_f32(*mx), hi1 = hi0, hi2 = hi0, hi3 = hi0;
   size_t i = 0;
@@ -62,8 +63,8 @@ void minMax(const float* x, size_t n, bool absolute, float* mn, float* mx, NonFi
     const float32x4x4_t v = vld1q_f32_x4(x + i);
     const uint32x4_t f0 = finiteMask(v.val[0]), f1 = finiteMask(v.val[1]);
     const uint32x4_t f2 = finiteMask(v.val[2]), f3 = finiteMask(v.val[3]);
-    const float32x4_t a0 = andMask(v.val[0], absMask), a1 = andMask(v.val[1], absMask);
-    const float32x4_t a2 = andMask(v.val[2], absMask), a3 = andMask(v.val[3], absMask);
+    const float32x4_t a0 = andMask(v.val[0]), a1 = andMask(v.val[1]);
+    const float32x4_t a2 = andMask(v.val[2]), a3 = andMask(v.val[3]);
     const uint32x4_t all = vandq_u32(vandq_u32(f0, f1), vandq_u32(f2, f3));
     if (__builtin_expect(vminvq_u32(all) != 0, 1)) {
       lo0 = vminq_f32(lo0, a0), hi0 = vmaxq_f32(hi0, a0);
@@ -89,12 +90,17 @@ void minMax(const float* x, size_t n, bool absolute, float* mn, float* mx, NonFi
     const uint32x4_t f = finiteMask(v);
     const unsigned fb = maskBits(f);
     if ((fb & lanes) != lanes) countLanes(v, ~fb & lanes, nf);
-    updateSome(andMask(v, absMask), f, lo0, hi0);
+    updateSome(andMask(v), f, lo0, hi0);
   }
   lo0 = vminq_f32(vminq_f32(lo0, lo1), vminq_f32(lo2, lo3));
   hi0 = vmaxq_f32(vmaxq_f32(hi0, hi1), vmaxq_f32(hi2, hi3));
   *mn = vminvq_f32(lo0);
   *mx = vmaxvq_f32(hi0);
+}
+
+void minMax(const float* x, size_t n, bool absolute, float* mn, float* mx, NonFinite* nf) {
+  if (absolute) minMaxT<true>(x, n, mn, mx, nf);
+  else minMaxT<false>(x, n, mn, mx, nf);
 }
 
 // One strip of w <= 16 channels (FULL: w == 16, loaded in place; otherwise through buffers whose
