@@ -19,6 +19,7 @@
 // Usage: node scripts/accuracy.js [--models fashion,cls,rec] [--methods minmax,...] [--threads 2]
 //        [--no-cross] [--no-docs] [--limit N (evaluation samples per model, for trials)]
 //        [--report (per-tensor SQNR of each qint8 static model on 20 evaluation samples)]
+//        [--peers-only (float reference + onnxruntime's peers; keeps the model's other rows)]
 // Needs: npx tsc -p tsconfig.build.json, the addon, and the two Python scripts run once.
 'use strict';
 const fs = require('node:fs');
@@ -41,6 +42,9 @@ const METHODS = opt('methods', q.CALIBRATION_METHODS.join(',')).split(',');
 const PEER_METHODS = ['minmax', 'entropy', 'percentile'];
 const LIMIT = opt('limit') ? Number(opt('limit')) : Infinity;
 const CROSS = !flag('no-cross');
+// --peers-only: the float reference and onnxruntime's peer models only; the other rows of the
+// model are kept from bench/results/accuracy.json (for peers made after a full run).
+const PEERS_ONLY = flag('peers-only');
 const QDIR = path.join(D.CACHE, 'qint8');
 
 const TITLES = { fashion: 'Fashion-MNIST CNN', cls: 'PaddleOCR direction classifier (ch_ppocr_mobile_v2.0_cls)', rec: 'PaddleOCR recognizer (ch_PP-OCRv4_rec)' };
@@ -236,11 +240,11 @@ async function runModel(kind) {
   // float
   await evaluate({ model: 'float', quantizedBy: '-', engine: 'onnxruntime', reference: true }, () => ortRunner(file));
   if (!ref) throw new Error(`${kind}: the float reference failed on onnxruntime-node`);
-  await evaluate({ model: 'float', quantizedBy: '-', engine: 'qint8' }, () => qint8Runner(file));
+  if (!PEERS_ONLY) await evaluate({ model: 'float', quantizedBy: '-', engine: 'qint8' }, () => qint8Runner(file));
 
   // qint8 static, every method
   fs.mkdirSync(QDIR, { recursive: true });
-  for (const method of METHODS) {
+  for (const method of PEERS_ONLY ? [] : METHODS) {
     const out = path.join(QDIR, `${kind}.static_${method}.onnx`);
     const row = { model: `static ${method}`, quantizedBy: 'qint8', engine: 'qint8', file: path.relative(D.ROOT, out) };
     let qm = null;
@@ -262,7 +266,7 @@ async function runModel(kind) {
   }
 
   // qint8 dynamic
-  {
+  if (!PEERS_ONLY) {
     const out = path.join(QDIR, `${kind}.dynamic.onnx`);
     const row = { model: 'dynamic', quantizedBy: 'qint8', engine: 'qint8', file: path.relative(D.ROOT, out) };
     try {
@@ -292,6 +296,13 @@ async function runModel(kind) {
     await evaluate({ model: name, quantizedBy: 'onnxruntime', engine: 'qint8', file: path.relative(D.ROOT, pf) }, () => qint8Runner(pf));
   }
   for (const r of rows) delete r.reference;
+  if (PEERS_ONLY) {
+    const prev = JSON.parse(fs.readFileSync(path.join(D.ROOT, 'bench', 'results', 'accuracy.json'), 'utf8')).models.find((m) => m.kind === kind);
+    if (!prev || prev.samples !== set.count) throw new Error(`--peers-only: no earlier ${kind} result on the same ${set.count} samples`);
+    const mine = prev.rows.filter((r) => r.quantizedBy === 'qint8' || (r.model === 'float' && r.engine === 'qint8'));
+    const floatRow = rows.find((r) => r.model === 'float');
+    return { kind, title: TITLES[kind], samples: set.count, rows: [floatRow, ...mine, ...rows.filter((r) => r !== floatRow)] };
+  }
   return { kind, title: TITLES[kind], samples: set.count, rows };
 }
 
