@@ -576,7 +576,9 @@ class Fuser {
       }
     }
     if (isGemm && biasSrc) {
-      const c = g.constants.get(biasSrc) ?? (this.dqConst(biasSrc) ? g.constants.get(this.producers.get(biasSrc)!.inputs[0]) : undefined);
+      // C broadcast along rows: N values on its last axis (a constant, or a DequantizeLinear of one, int32 included).
+      const p = this.producers.get(biasSrc);
+      const c = g.constants.get(biasSrc) ?? (p && p.opType === 'DequantizeLinear' && p.domain === '' ? g.constants.get(p.inputs[0]) : undefined);
       if (!c || numel(c.dims) !== N || c.dims[c.dims.length - 1] !== N) return undefined;
     }
     const o = this.outputQ(head, true);
