@@ -635,6 +635,12 @@ class Fuser {
     return f;
   }
 
+  /** A constant, or the constant a DequantizeLinear reads (int32 bias included). */
+  private constThroughDq(v: string): Tensor | undefined {
+    const p = this.producers.get(v);
+    return this.g.constants.get(v) ?? (p && p.opType === 'DequantizeLinear' && p.domain === '' ? this.g.constants.get(p.inputs[0]) : undefined);
+  }
+
   private fuseMatMul(n: Node, drop: Set<Node>): Node | undefined {
     const g = this.g;
     const isGemm = n.opType === 'Gemm';
@@ -661,7 +667,7 @@ class Fuser {
       const r = readers[0];
       if (readers.length === 1 && r.opType === 'Add' && r.domain === '' && !g.isOutput(n.outputs[0])) {
         const other = r.inputs[0] === n.outputs[0] ? r.inputs[1] : r.inputs[0];
-        const c = g.constants.get(other) ?? (this.dqConst(other) ? g.constants.get(this.producers.get(other)!.inputs[0]) : undefined);
+        const c = this.constThroughDq(other);
         if (c && numel(c.dims) === N && c.dims[c.dims.length - 1] === N) {
           biasSrc = other;
           biasAdd = r;
@@ -671,8 +677,7 @@ class Fuser {
     }
     if (isGemm && biasSrc) {
       // C broadcast along rows: N values on its last axis (a constant, or a DequantizeLinear of one, int32 included).
-      const p = this.producers.get(biasSrc);
-      const c = g.constants.get(biasSrc) ?? (p && p.opType === 'DequantizeLinear' && p.domain === '' ? g.constants.get(p.inputs[0]) : undefined);
+      const c = this.constThroughDq(biasSrc);
       if (!c || numel(c.dims) !== N || c.dims[c.dims.length - 1] !== N) return undefined;
     }
     const o = this.outputQ(head, true);
