@@ -15,8 +15,9 @@
 // (bench/lib.js); figures are medians over rounds, ratios are per-round ratios' medians.
 // Rows in bench/results/models-int8.json: {name, model, batch, threads, impl, engine, file,
 // medianMs (per call), perImageMs, vsOrtFp32, vsOrtQdq, vsOwnFloat}.
-// Options: --quick (3 short rounds), --models fashion,cls,rec, --method <qint8 calibration method
-// of the static model; default: the best one in bench/results/accuracy.json, else histogram>.
+// Options: --quick (3 short rounds), --models fashion,cls,rec (rows of other models are kept from
+// the previous results file), --method <qint8 calibration method of the static model, for every
+// model or as fashion=m1,rec=m2; default: the best one in bench/results/accuracy.json, else histogram>.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -95,7 +96,10 @@ async function main() {
   const rows = [];
   const methods = {};
   for (const kind of kinds) {
-    const method = opt('method', bestMethod(kind));
+    // --method m (every model) or --method fashion=m,rec=m2
+    const mo = opt('method');
+    const per = mo && mo.includes('=') ? Object.fromEntries(mo.split(',').map((x) => x.split('='))) : null;
+    const method = (per ? per[kind] : mo) ?? bestMethod(kind);
     methods[kind] = method;
     const input = D.MODELS[kind].input;
     const variants = [
@@ -157,7 +161,16 @@ async function main() {
     }
   }
   const meta = { ...machineMeta(q), loadavg: require('node:os').loadavg(), onnxruntimeNode: require('onnxruntime-node/package.json').version, rounds, staticMethod: methods, ortQdq: 'models-cache/peers/<model>.ort_qdq_minmax.onnx', ortSpinning: 'disabled' };
-  const file = writeResults('models-int8', rows, meta);
+  // Models not run this time keep their earlier rows (and the meta of the run that made them).
+  let prev = null;
+  try {
+    prev = JSON.parse(fs.readFileSync(path.join(__dirname, 'results', 'models-int8.json'), 'utf8'));
+  } catch {}
+  const kept = prev ? prev.rows.filter((r) => !kinds.includes(r.model)) : [];
+  if (kept.length) meta.earlierRuns = { ...(prev.meta.earlierRuns ?? {}), ...Object.fromEntries([...new Set(kept.map((r) => r.model))].map((k) => [k, prev.meta.earlierRuns?.[k] ?? { date: prev.meta.date, loadavg: prev.meta.loadavg, staticMethod: prev.meta.staticMethod?.[k], rounds: prev.meta.rounds }])) };
+  const order = ['fashion', 'cls', 'rec', 'det'];
+  const all = [...kept, ...rows].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model));
+  const file = writeResults('models-int8', all, meta);
   printTable(rows, [
     { title: 'model', get: (r) => r.name },
     { title: 'thr', get: (r) => String(r.threads) },
