@@ -45,11 +45,9 @@ export function benchDims(spec: InputSpec, given: number[] | undefined, batch: n
     });
     dims = given.slice();
   } else dims = s.slice();
-  if (batch !== undefined && s.length) {
-    if (typeof s[0] === 'number') {
-      if (s[0] !== batch) throw usageError(`--batch ${batch}: the first dim of input '${spec.name}' ${showShape(s)} is fixed at ${s[0]}`);
-    } else dims[0] = batch;
-  }
+  if (s.length && typeof s[0] === 'number') {
+    if (batch !== undefined && s[0] !== batch) throw usageError(`--batch ${batch}: the first dim of input '${spec.name}' ${showShape(s)} is fixed at ${s[0]}`);
+  } else if (s.length && (batch !== undefined || !given)) dims[0] = batch ?? 1;
   const dyn = dims.findIndex((d) => typeof d !== 'number');
   if (dyn >= 0) throw usageError(`input '${spec.name}' ${showShape(s)} has a dynamic dim '${dims[dyn]}' (dim ${dyn}): give its dims with --shape ${spec.name}=${s.map((d: number | string) => (typeof d === 'number' ? d : 1)).join('x')}`);
   return dims as number[];
