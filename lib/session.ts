@@ -201,7 +201,9 @@ export class InferenceSession {
       const src = pt.from === 'input' ? inputs[pt.index] : (this.graph.constants.get(pt.name)!.data as OpData);
       (outputs[j] as unknown as { set(a: ArrayLike<unknown>): void }).set(src as ArrayLike<unknown>);
     }
-    return { cp, inputs, outputs, wanted };
+    // The plan does not write pass-through outputs (it expects empty buffers for them).
+    const planOutputs = cp.passthrough.size ? outputs.map((o, j) => (cp.passthrough.has(j) ? new Uint8Array(0) : o)) : outputs;
+    return { cp, inputs, outputs, planOutputs, wanted };
   }
 
   private result(cp: { outputShapes: number[][] }, outputs: OpData[], wanted: readonly string[]): Record<string, Tensor> {
@@ -216,14 +218,14 @@ export class InferenceSession {
   /** Runs the model off the event loop (one async hop). fetches: output names or preallocated tensors. */
   async run(feeds: Record<string, Tensor>, fetches?: FetchesType | Record<string, unknown>, _options?: Record<string, unknown>): Promise<Record<string, Tensor>> {
     const p = this.prepare(feeds, fetches);
-    await p.cp.plan.runAsync(p.inputs, p.outputs, this.maxThreads);
+    await p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 
   /** Runs the model on the calling thread (for worker threads and scripts). */
   runSync(feeds: Record<string, Tensor>, fetches?: FetchesType): Record<string, Tensor> {
     const p = this.prepare(feeds, fetches);
-    p.cp.plan.run(p.inputs, p.outputs, this.maxThreads);
+    p.cp.plan.run(p.inputs, p.planOutputs, this.maxThreads);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 

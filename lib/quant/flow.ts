@@ -147,6 +147,16 @@ function weightSpec(qc: QConfig, perChannel: boolean | undefined, axis: number):
 }
 
 const f32 = Math.fround;
+
+/** Arrays, generators and other (async) iterables of feeds; not strings or typed arrays. */
+function isIterableLike(v: unknown): v is Iterable<Feeds> | AsyncIterable<Feeds> {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !ArrayBuffer.isView(v) &&
+    (Symbol.iterator in v || Symbol.asyncIterator in v)
+  );
+}
 function rne(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
@@ -237,7 +247,7 @@ export class PreparedModel {
 
   /** Runs every sample of `data` (Iterable or AsyncIterable), off the event loop. */
   async calibrate(data: Iterable<Feeds> | AsyncIterable<Feeds>, opts: { onProgress?: (done: number, total?: number) => void } = {}): Promise<this> {
-    if (!isObject(data) || !(Symbol.iterator in data || Symbol.asyncIterator in data))
+    if (!isIterableLike(data))
       throw new TypeError(`data must be an Iterable or AsyncIterable of feeds, got ${typeName(data)}`);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('onProgress must be a function');
     const total = Array.isArray(data) ? data.length : undefined;
@@ -341,7 +351,7 @@ export class QuantizedModel {
    * of each model output.
    */
   async report(data: Iterable<Feeds> | AsyncIterable<Feeds>, opts: { onProgress?: (done: number, total?: number) => void; sessionOptions?: SessionOptions } = {}): Promise<QuantReport> {
-    if (!isObject(data) || !(Symbol.iterator in data || Symbol.asyncIterator in data))
+    if (!isIterableLike(data))
       throw new TypeError(`data must be an Iterable or AsyncIterable of feeds, got ${typeName(data)}`);
     const fg = this.floatGraph.clone();
     const qg = this.graph.clone();
