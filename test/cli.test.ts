@@ -139,7 +139,7 @@ describe('help and command errors', () => {
     await expectError(['quantize', FASHION, '-o', out, '--calib', tmp, '--size', '28'], "--size must be HxW (two dims, e.g. 224x224), got '28'");
     await expectError(['quantize', FASHION, '-o', out, '--calib', tmp, '--std', '0.5,0'], "--std must be a number > 0, got '0'");
     await expectError(['quantize', FASHION, '-o', FASHION, '--calib', tmp], '-o must differ from the input model (it would be overwritten)');
-    await expectError(['quantize', FASHION, '-o', path.join(tmp, 'no', 'such', 'dir', 'o.onnx'), '--calib', tmp], /^qint8: -o .*o\.onnx: folder .*dir does not exist$/);
+    await expectError(['quantize', FASHION, '-o', path.join(tmp, 'no', 'such', 'dir', 'o.onnx'), '--calib', tmp], /^qint8: -o .*o\.onnx: folder .*dir does not exist$/, 1);
     await expectError(['quantize', FASHION, '-o', out, '--calib', tmp, '--exclude', 'Conv,,Relu'], '--exclude must be a comma-separated list of node names or op types');
   });
 
