@@ -5,11 +5,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, parseArgs, parseDims, parseIntList, parseNumberList } from '../lib/cli/args';
 import { main } from '../lib/cli/index';
 import { encodeNpy, readNpy } from '../lib/cli/npy';
 import { Progress } from '../lib/cli/progress';
+import { calibrationSet, evaluationSet, toInput } from '../lib/cli/fashion';
+import { type QuantReport, quantizeModel } from '../lib/quant/flow';
+import { Tensor } from '../lib/tensor';
 import { DataType, buildModel, runOrt, tensor } from './helpers/onnx';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -303,4 +307,112 @@ describe('progress bar', () => {
     expect(lines[4]).toMatch(/^calibrating: 1000\/1000 in \d+\.\d s$/);
     expect(io.stderr).not.toContain('\r');
   });
+});
+
+describe('Fashion-MNIST end to end (quantize, run, bench, demo)', () => {
+  // 20 calibration images as gray PNGs (2 per class), and 64 test images as one .npy batch.
+  const calib = calibrationSet();
+  const evalSet = evaluationSet();
+  const calibDir = path.join(tmp, 'fashion-calib');
+  const picks = Array.from({ length: 20 }, (_, i) => (i % 10) * (calib.count / 10) + Math.floor(i / 10));
+  fs.mkdirSync(calibDir, { recursive: true });
+  picks.forEach((k, i) => {
+    const p = new PNG({ width: 28, height: 28, colorType: 0, inputColorType: 0 });
+    const px = calib.images.subarray(k * 784, (k + 1) * 784);
+    for (let j = 0; j < 784; j++) p.data.set([px[j], px[j], px[j], 255], 4 * j);
+    fs.writeFileSync(path.join(calibDir, `img${i}.png`), PNG.sync.write(p, { colorType: 0, inputColorType: 6 }));
+  });
+  const N = 64;
+  const xs = toInput(evalSet, 0, N);
+  const xsNpy = path.join(tmp, 'fashion-x.npy');
+  fs.writeFileSync(xsNpy, encodeNpy({ dtype: 'float32', shape: [N, 1, 28, 28], data: xs }));
+  const int8File = path.join(tmp, 'fashion.int8.onnx');
+
+  it('quantize: PNG calibration folder -> QDQ file equal to quantizeModel() on the same pixels; summary and report', async () => {
+    const reportFile = path.join(tmp, 'fashion.report.json');
+    const r = await cli('quantize', FASHION, '-o', int8File, '--calib', calibDir, '--method', 'minmax', '--report', reportFile);
+    expect(r.code, r.err).toBe(0);
+    // The summary: int8 / float op counts, sizes, time.
+    expect(r.out).toContain(`mode: static, calibration: minmax on 20 samples, backend `);
+    expect(r.out).toMatch(/ops: 13 in the float model \(after optimisation\); int8 \d+ \(4 QLinearConv, 2 MaxPool, /);
+    expect(r.out).toMatch(/size: 258\.4 KB -> \d+\.\d KB \(\d\.\d\dx smaller\)/);
+    // Progress on stderr (not a terminal: plain lines, ending with the total).
+    expect(r.err).toMatch(/^calibrating: 0\/20\n/);
+    expect(r.err).toMatch(/calibrating: 20\/20 in \d+\.\d s\n/);
+    // Gray PNGs at the model's size are pixel / 255: the same file as the library on those floats.
+    const feeds = picks.map((k) => ({ image: new Tensor('float32', toInput(calib, k, 1), [1, 1, 28, 28]) }));
+    const lib = await quantizeModel(FASHION, { backend: 'auto', calibration: { method: 'minmax' }, data: feeds });
+    expect(Buffer.compare(fs.readFileSync(int8File), Buffer.from(lib.toBytes()))).toBe(0);
+    const rep = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as QuantReport;
+    expect(rep.samples).toBe(20);
+    expect(rep.outputs[0].name).toBe('logits');
+    expect(rep.outputs[0].sqnr).toBeGreaterThan(20);
+    expect(r.out).toMatch(/output logits: SQNR \d+\.\d dB \(int8 vs float\)/);
+  });
+
+  it('run: the saved int8 file in qint8 equals onnxruntime on it, bit for bit; argmax = labels as often as in-process', async () => {
+    expect(fs.existsSync(int8File)).toBe(true);
+    const yFile = path.join(tmp, 'fashion-y.npy');
+    const r = await cli('run', int8File, '--input', xsNpy, '--output', yFile, '--threads', '2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')[0]).toBe(`logits: float32 [${N}, 10]`);
+    const y = readNpy(yFile);
+    expect(y.shape).toEqual([N, 10]);
+    const ort = (await runOrt(fs.readFileSync(int8File), { image: { data: xs, dims: [N, 1, 28, 28] } })).logits.data as Float32Array;
+    expect(Array.from(y.data as Float32Array)).toEqual(Array.from(ort));
+    // The argmax line lists the first images' classes; the model gets most of them right.
+    const argmax = (i: number) => {
+      let k = 0;
+      for (let j = 1; j < 10; j++) if (ort[i * 10 + j] > ort[i * 10 + k]) k = j;
+      return k;
+    };
+    const right = Array.from({ length: N }, (_, i) => argmax(i) === evalSet.labels[i]).filter(Boolean).length;
+    expect(right / N).toBeGreaterThan(0.8);
+    expect(r.out.split('\n')[2].startsWith(`  argmax over the last axis: ${argmax(0)} (`)).toBe(true);
+    // An image input: a PNG of test image 0 is the same as its .npy row.
+    const p = new PNG({ width: 28, height: 28 });
+    for (let j = 0; j < 784; j++) {
+      const v = evalSet.images[j];
+      p.data.set([v, v, v, 255], 4 * j);
+    }
+    const img = path.join(tmp, 'test0.png');
+    fs.writeFileSync(img, PNG.sync.write(p));
+    const r2 = await cli('run', int8File, '--input', img);
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out.split('\n')[1]).toBe(`  values: ${Array.from(ort.subarray(0, 10), (v) => v.toFixed(4)).join(' ')}`);
+  });
+
+  it('quantize --dynamic: a file onnxruntime loads and qint8 runs equal to it', async () => {
+    const dyn = path.join(tmp, 'fashion.dyn.onnx');
+    const r = await cli('quantize', FASHION, '-o', dyn, '--dynamic');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('mode: dynamic');
+    expect(r.out).toContain('int8 1 (DynamicQuantizeMatMul)');
+    const yFile = path.join(tmp, 'fashion-dyn-y.npy');
+    expect((await cli('run', dyn, '--input', xsNpy, '--output', yFile)).code).toBe(0);
+    const ort = (await runOrt(fs.readFileSync(dyn), { image: { data: xs, dims: [N, 1, 28, 28] } })).logits.data as Float32Array;
+    expect(Array.from(readNpy(yFile).data as Float32Array)).toEqual(Array.from(ort));
+  });
+
+  it('bench: the int8 file against onnxruntime', async () => {
+    const r = await cli('bench', int8File, '--compare', 'onnxruntime', '--threads', '1', '--batch', '2', '--seconds', '0.2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/\n\s+1\s+2\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\s+\d+\.\d\dx\n/);
+  });
+
+  it('demo: accuracy table for every method and dynamic, latency table (small limit and budget)', async () => {
+    const r = await cli('demo', '--limit', '100', '--seconds', '0.3');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('model '));
+    expect(lines[head].split(/\s{2,}/)).toEqual(['model', 'top-1', 'vs float', 'timed as']);
+    const names = lines.slice(head + 1, head + 9).map((l) => l.split(/\s{2,}/)[0]);
+    expect(names).toEqual(['float', 'static minmax', 'static moving_average_minmax', 'static histogram', 'static entropy (onnxruntime)', 'static mse', 'static percentile', 'dynamic']);
+    for (const l of lines.slice(head + 2, head + 9)) expect(l).toMatch(/\s\d+\.\d\d%\s+[+-]\d+\.\d\d\s+int8 (static|dynamic)$/);
+    const lat = lines.findIndex((l) => l.startsWith('latency '));
+    expect(lines.slice(lat + 1, lat + 5).map((l) => l.split(/\s{2,}/)[0])).toEqual(['float (qint8)', 'float (onnxruntime)', 'int8 static', 'int8 dynamic']);
+    expect(lines[lat + 3]).toMatch(/^int8 static\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d\dx \/ \d+\.\d\dx\s+\d+\.\d\dx \/ \d+\.\d\dx$/);
+    expect(r.out).toContain('accuracy on the first 100 of ');
+    expect(r.out).toMatch(/kernel tier \w+/);
+  }, 60_000);
 });

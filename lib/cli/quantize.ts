@@ -181,7 +181,8 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
     `  mode: ${model.mode}${dynamic ? '' : `, calibration: ${method ?? `${String(qc.activation.observer)} (the preset's)`} on ${samples.length} sample${samples.length > 1 ? 's' : ''}`}, backend ${qc.backend}${flagSet(p, 'per-tensor') ? ', per-tensor weights' : ''}\n`,
   );
   io.out(`  ops: ${floatOps} in the float model (after optimisation); int8 ${describeCounts(counts.int8)}; float ${describeCounts(counts.float)}; ${counts.qdq} quantize/dequantize at int8 borders\n`);
-  io.out(`  size: ${formatBytes(inBytes)} -> ${formatBytes(outBytes.length)} (${(inBytes / outBytes.length).toFixed(2)}x smaller)\n`);
+  const ratio = inBytes >= outBytes.length ? `${(inBytes / outBytes.length).toFixed(2)}x smaller` : `${((100 * (outBytes.length - inBytes)) / inBytes).toFixed(1)}% larger`;
+  io.out(`  size: ${formatBytes(inBytes)} -> ${formatBytes(outBytes.length)} (${ratio})\n`);
   io.out(`  time: ${formatSeconds(elapsed())}${dynamic ? '' : ` (calibration ${formatSeconds(calibSeconds)})`}\n`);
 
   if (reportFile !== undefined) {
