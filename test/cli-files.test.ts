@@ -3,12 +3,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage, imageToChw, resizePlanar } from '../lib/cli/image';
 import { type InputSpec, imagePrepFor, listCalibration, loadInputFile, loadSample, npyToTensor } from '../lib/cli/inputs';
 import { encodeNpy, parseNpy, readNpy } from '../lib/cli/npy';
+import { FIXTURES, debianTestSet, readBundled, readIdx } from '../lib/cli/fashion';
 
 const golden = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cli_golden.json'), 'utf8')) as {
   resize: { in: [number, number]; out: [number, number]; src: number[]; pil: number[] }[];
@@ -244,5 +246,45 @@ describe('calibration folders', () => {
     const empty = dir('empty', { 'readme.txt': 'nothing here' });
     expect(() => listCalibration(empty, [image])).toThrow(/calibration folder .*empty has no samples \(\.npy, \.png, \.jpg or \.jpeg files\)/);
     expect(() => listCalibration(path.join(empty, 'readme.txt'), [image])).toThrow(/--calib .*readme\.txt is not a folder/);
+  });
+});
+
+describe("the demo's data", () => {
+  it('the bundled evaluation subset: 1000 images, 100 per class; equal to the official test set when installed', () => {
+    const b = readBundled(path.join(FIXTURES, 'fashion_mnist_eval.bin'), 'eval');
+    expect(b.count).toBe(1000);
+    for (let c = 0; c < 10; c++) expect(Array.from(b.labels.subarray(c * 100, (c + 1) * 100)).every((l) => l === c)).toBe(true);
+    const official = debianTestSet();
+    if (!official) return; // dataset-fashion-mnist not installed: nothing to compare with
+    expect(official.count).toBe(10000);
+    // The first 100 of each class, in the official order.
+    const seen = new Array<number>(10).fill(0);
+    let k = 0;
+    const want = new Uint8Array(1000 * 784);
+    for (let c = 0; c < 10; c++)
+      for (let i = 0; i < official.count && seen[c] < 100; i++)
+        if (official.labels[i] === c) {
+          want.set(official.images.subarray(i * 784, (i + 1) * 784), k++ * 784);
+          seen[c]++;
+        }
+    expect(Buffer.compare(Buffer.from(b.images), Buffer.from(want))).toBe(0);
+  });
+
+  it('idx files: gzipped or not; anything else is refused by name', () => {
+    const raw = Buffer.concat([Buffer.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3]), Buffer.from([1, 2, 3, 4, 5, 6])]);
+    const f1 = path.join(tmp, 'a.idx');
+    const f2 = path.join(tmp, 'a.idx.gz');
+    fs.writeFileSync(f1, raw);
+    fs.writeFileSync(f2, zlib.gzipSync(raw));
+    for (const f of [f1, f2]) {
+      const r = readIdx(f);
+      expect(r.dims).toEqual([2, 3]);
+      expect(Array.from(r.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+    const bad = path.join(tmp, 'b.idx');
+    fs.writeFileSync(bad, Buffer.from('hello world'));
+    expect(() => readIdx(bad)).toThrow(`${bad}: not a uint8 idx file`);
+    fs.writeFileSync(bad, raw.subarray(0, raw.length - 1));
+    expect(() => readIdx(bad)).toThrow(`${bad}: 5 data bytes, dims [2, 3] need 6`);
   });
 });
