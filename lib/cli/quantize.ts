@@ -1,7 +1,7 @@
 // qint8 quantize: a float ONNX model to a QDQ ONNX model, calibrated on a folder of samples.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CALIBRATION_METHODS, type CalibrationMethod, type Feeds, type QuantReport, quantizeModel } from '../quant/flow';
+import { CALIBRATION_METHODS, type CalibrationMethod, type CalibrationOptions, type Feeds, type QuantReport, quantizeModel } from '../quant/flow';
 import { type Backend, BACKENDS } from '../quant/qconfig';
 import {
   CliError,
@@ -17,6 +17,7 @@ import {
   parseIntFlag,
   parseNumberList,
   usageError,
+  splitNamed,
   suggest,
 } from './args';
 import { type ImageOptions, type Sample, inputSpecs, listCalibration, loadSample } from './inputs';
@@ -36,6 +37,9 @@ around the float ops, standard ONNX: qint8 runs it in int8, onnxruntime runs it 
                           for each input
   --method <m>            how activation ranges are chosen: minmax, moving_average_minmax,
                           histogram, entropy, mse, percentile (default: the preset's, histogram)
+  --calib-option <k>=<v>  an option of the method's observer, repeatable: e.g. percentile=99.99,
+                          bins=2048, variant=onnxruntime (entropy: onnxruntime's EntropyCalibrater
+                          instead of the TensorRT-style search), symmetric=true
   --backend <b>           auto (default: picked for this CPU), ${BACKENDS.join(', ')}: PyTorch's presets
   --dynamic               dynamic quantization (MatMul / Gemm weights int8, activations quantized
                           at run time; no calibration)
@@ -60,6 +64,7 @@ const FLAGS: Record<string, FlagSpec> = {
   output: { value: true, short: 'o' },
   calib: { value: true },
   method: { value: true },
+  'calib-option': { value: true, repeat: true },
   backend: { value: true },
   dynamic: {},
   'per-tensor': {},
@@ -88,7 +93,21 @@ export function imageOptions(p: ReturnType<typeof parseArgs>): ImageOptions {
   return o;
 }
 
-async function* samplesOf(samples: Sample[], first: Feeds, load: (s: Sample) => Feeds): AsyncGenerator<Feeds> {
+/** --calib-option key=value pairs: numbers and true / false by value, anything else as text. */
+export function parseCalibOptions(values: readonly string[]): Record<string, number | boolean | string> {
+  const o: Record<string, number | boolean | string> = {};
+  for (const v of values) {
+    const { name, value } = splitNamed('calib-option', v, true);
+    if (name === 'method') throw usageError('--calib-option: give the method with --method');
+    if (name! in o) throw usageError(`--calib-option: '${name}' is given twice`);
+    o[name!] = value === 'true' ? true : value === 'false' ? false : value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return o;
+}
+
+/** The samples as feeds; `start` runs when the first one is taken (the flow has checked its options). */
+async function* samplesOf(samples: Sample[], first: Feeds, load: (s: Sample) => Feeds, start?: () => void): AsyncGenerator<Feeds> {
+  start?.();
   yield first;
   for (let i = 1; i < samples.length; i++) yield load(samples[i]);
 }
@@ -124,6 +143,8 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
   const limit = flagValue(p, 'limit') === undefined ? undefined : parseIntFlag('limit', flagValue(p, 'limit')!);
   const exclude = (p.flags.get('exclude') ?? []).flatMap((e) => e.split(',')).map((e) => e.trim());
   if (exclude.some((e) => e === '')) throw usageError('--exclude must be a comma-separated list of node names or op types');
+  const calibOptions = parseCalibOptions(p.flags.get('calib-option') ?? []);
+  if (dynamic && Object.keys(calibOptions).length) throw usageError('--calib-option is for static quantization');
   const img = imageOptions(p);
   if (path.resolve(output) === path.resolve(input)) throw usageError('-o must differ from the input model (it would be overwritten)');
   checkWritable(output, '-o');
@@ -149,22 +170,23 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
     backend: backend as Backend | 'auto',
     exclude: exclude.length ? exclude : undefined,
     perChannel: flagSet(p, 'per-tensor') ? false : undefined,
-    calibration: method ? { method: method as CalibrationMethod } : undefined,
+    calibration: method || Object.keys(calibOptions).length ? ({ ...(method ? { method: method as CalibrationMethod } : {}), ...calibOptions } as CalibrationOptions) : undefined,
   };
   let model;
   let calibSeconds = 0;
   if (dynamic) {
     model = await quantizeModel(graph, options);
   } else {
-    const bar = new Progress(io, 'calibrating', samples.length);
+    let bar: Progress | undefined;
+    const startBar = () => (bar = new Progress(io, 'calibrating', samples.length));
     const tc = elapsed();
     try {
-      model = await quantizeModel(graph, { ...options, data: samplesOf(samples, first!, load), onProgress: (done) => bar.update(done) });
+      model = await quantizeModel(graph, { ...options, data: samplesOf(samples, first!, load, startBar), onProgress: (done) => bar?.update(done) });
     } catch (e) {
-      bar.abort();
+      bar?.abort();
       throw e;
     }
-    bar.done(samples.length);
+    bar?.done(samples.length);
     calibSeconds = elapsed() - tc;
   }
   const outBytes = model.toBytes();
@@ -178,7 +200,7 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
   const qc = model.qconfig;
   io.out(`${input} -> ${output}\n`);
   io.out(
-    `  mode: ${model.mode}${dynamic ? '' : `, calibration: ${method ?? `${String(qc.activation.observer)} (the preset's)`} on ${samples.length} sample${samples.length > 1 ? 's' : ''}`}, backend ${qc.backend}${flagSet(p, 'per-tensor') ? ', per-tensor weights' : ''}\n`,
+    `  mode: ${model.mode}${dynamic ? '' : `, calibration: ${method ?? `${String(qc.activation.observer)} (the preset's)`}${Object.keys(calibOptions).length ? ` (${Object.entries(calibOptions).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''} on ${samples.length} sample${samples.length > 1 ? 's' : ''}`}, backend ${qc.backend}${flagSet(p, 'per-tensor') ? ', per-tensor weights' : ''}\n`,
   );
   io.out(`  ops: ${floatOps} in the float model (after optimisation); int8 ${describeCounts(counts.int8)}; float ${describeCounts(counts.float)}; ${counts.qdq} quantize/dequantize at int8 borders\n`);
   const ratio = inBytes >= outBytes.length ? `${(inBytes / outBytes.length).toFixed(2)}x smaller` : `${((100 * (outBytes.length - inBytes)) / inBytes).toFixed(1)}% larger`;
@@ -186,15 +208,16 @@ export async function quantizeCommand(argv: string[], io: Io): Promise<number> {
   io.out(`  time: ${formatSeconds(elapsed())}${dynamic ? '' : ` (calibration ${formatSeconds(calibSeconds)})`}\n`);
 
   if (reportFile !== undefined) {
-    const bar = new Progress(io, 'report', samples.length);
+    let bar: Progress | undefined;
+    const startBar = () => (bar = new Progress(io, 'report', samples.length));
     let report: QuantReport;
     try {
-      report = await model.report(samplesOf(samples, first!, load), { onProgress: (done) => bar.update(done) });
+      report = await model.report(samplesOf(samples, first!, load, startBar), { onProgress: (done) => bar?.update(done) });
     } catch (e) {
-      bar.abort();
+      bar?.abort();
       throw e;
     }
-    bar.done(samples.length);
+    bar?.done(samples.length);
     try {
       fs.writeFileSync(reportFile, JSON.stringify(report, null, 1) + '\n');
     } catch (e) {
