@@ -107,7 +107,7 @@ export type { OpOptions as GraphOpOptions } from './graph/builder';
 export { makeTensor } from './graph/tensor';
 export type { Tensor as GraphTensor, DType, TensorData as GraphTensorData } from './graph/tensor';
 export { inferShapes, bindShapes } from './graph/infer';
-export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseHardSwish, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
+export { optimize, foldConstants, foldBatchNorm, foldConvAffine, fuseActivations, fuseHardSwish, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
 export type { OptimizeOptions, OptimizeReport, LayoutReport } from './graph/passes';
 export { importModel, loadModel, OnnxImportError } from './onnx/import';
 export type { ImportOptions } from './onnx/import';

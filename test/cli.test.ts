@@ -408,6 +408,17 @@ describe('Fashion-MNIST end to end (quantize, run, bench, demo)', () => {
     expect(Array.from(readNpy(yFile).data as Float32Array)).toEqual(Array.from(ort));
   });
 
+  it("run: onnxruntime's QOperator and QDQ files of the same CNN, equal to onnxruntime bit for bit", async () => {
+    for (const m of ['fashion_mnist_cnn.qop.onnx', 'fashion_mnist_cnn.ort_qdq.onnx']) {
+      const file = path.join(path.dirname(FASHION), m);
+      const yFile = path.join(tmp, `${m}.y.npy`);
+      const r = await cli('run', file, '--input', xsNpy, '--output', yFile);
+      expect(r.code, r.err).toBe(0);
+      const ort = (await runOrt(fs.readFileSync(file), { image: { data: xs, dims: [N, 1, 28, 28] } })).logits.data as Float32Array;
+      expect(Array.from(readNpy(yFile).data as Float32Array), m).toEqual(Array.from(ort));
+    }
+  });
+
   it('bench: the int8 file against onnxruntime', async () => {
     const r = await cli('bench', int8File, '--compare', 'onnxruntime', '--threads', '1', '--batch', '2', '--seconds', '0.2');
     expect(r.code, r.err).toBe(0);
@@ -422,7 +433,7 @@ describe('Fashion-MNIST end to end (quantize, run, bench, demo)', () => {
     const head = lines.findIndex((l) => l.startsWith('model '));
     expect(lines[head].split(/\s{2,}/)).toEqual(['model', 'top-1', 'vs float', 'timed as']);
     const names = lines.slice(head + 1, head + 9).map((l) => l.split(/\s{2,}/)[0]);
-    expect(names).toEqual(['float', 'static minmax', 'static moving_average_minmax', 'static histogram', 'static entropy (onnxruntime)', 'static mse', 'static percentile', 'dynamic']);
+    expect(names).toEqual(['float', 'static minmax', 'static moving_average_minmax', 'static histogram', 'static entropy', 'static mse', 'static percentile', 'dynamic']);
     for (const l of lines.slice(head + 2, head + 9)) expect(l).toMatch(/\s\d+\.\d\d%\s+[+-]\d+\.\d\d\s+int8 (static|dynamic)$/);
     const lat = lines.findIndex((l) => l.startsWith('latency '));
     expect(lines.slice(lat + 1, lat + 5).map((l) => l.split(/\s{2,}/)[0])).toEqual(['float (qint8)', 'float (onnxruntime)', 'int8 static', 'int8 dynamic']);

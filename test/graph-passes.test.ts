@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../lib/graph/builder';
 import { Graph } from '../lib/graph/ir';
 import { makeTensor } from '../lib/graph/tensor';
-import { eliminateDeadCode, foldBatchNorm, foldConstants, fuseActivations, fuseHardSwish, fuseLayerNorm, optimize, removeIdentity } from '../lib/graph/passes';
+import { eliminateDeadCode, foldBatchNorm, foldConstants, foldConvAffine, fuseActivations, fuseHardSwish, fuseLayerNorm, optimize, removeIdentity } from '../lib/graph/passes';
 import { exportModel } from '../lib/onnx/export';
 import { importModel } from '../lib/onnx/import';
 import { REAL_MODELS } from './helpers/models';
@@ -207,6 +207,46 @@ describe('BatchNormalization folding', () => {
   });
 });
 
+describe('per-channel affine folding into Conv', () => {
+  const k = (name: string, dims: number[], seed: number, lo = 0.5, hi = 1.5) => (b: GraphBuilder) => b.constant(name, f32(dims, seed, lo, hi));
+  const cases: [string, (b: GraphBuilder, x: string) => string, number][] = [
+    ['Mul by a scalar, Add of a scalar (PaddleOCR learnable affine)', (b, x) => b.op('Add', [b.op('Mul', [k('s1', [1], 40)(b), conv(b, x, 4, 8, 41)]), k('a1', [1], 42, -1, 1)(b)]), 2],
+    ['Mul [C,1,1], Sub [1,C,1,1], no bias', (b, x) => b.op('Sub', [b.op('Mul', [conv(b, x, 4, 6, 43, {}, false), k('s2', [6, 1, 1], 44)(b)]), k('a2', [1, 6, 1, 1], 45, -1, 1)(b)]), 2],
+    ['Div by [C,1,1] after a depthwise conv', (b, x) => b.op('Div', [conv(b, x, 4, 4, 46, { group: 4 }), k('d3', [4, 1, 1], 47)(b)]), 1],
+    ['Add [C,1,1] on the left', (b, x) => b.op('Add', [k('a4', [8, 1, 1], 48, -1, 1)(b), conv(b, x, 4, 8, 49)]), 1],
+  ];
+  for (const [name, build, count] of cases)
+    it(name, async () => {
+      const dims = [2, 4, 6, 5];
+      const b = new GraphBuilder('g');
+      const x = b.input('x', 'float32', dims);
+      b.output(build(b, x), 'y');
+      const g = b.build();
+      const feeds = { x: { data: rand(dims.reduce((a, c) => a * c, 1), 8), dims } };
+      const before = await outputs(g, feeds);
+      expect(foldConvAffine(g)).toBe(count);
+      eliminateDeadCode(g);
+      expect(g.nodes.map((n) => n.opType)).toEqual(['Conv']);
+      g.validate();
+      const after = await outputs(g, feeds);
+      // Folded weights round once in float32, like BatchNorm folding.
+      expect(relError(after.y, before.y).rel).toBeLessThan(BN_TOLERANCE);
+    });
+
+  it('leaves constants that are not per output channel, a conv output with other readers, and c - conv(x)', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', [1, 4, 5, 5]);
+    b.output(b.op('Mul', [conv(b, x, 4, 4, 50), b.constant('sp', f32([1, 1, 5], 51))]), 'spatial'); // along W
+    b.output(b.op('Mul', [conv(b, x, 4, 4, 52), b.constant('big', f32([2, 4, 1, 1], 53))]), 'batch'); // raises N
+    const c = conv(b, x, 4, 4, 54);
+    b.output(b.op('Add', [c, b.constant('a', f32([1], 55))]), 'shared');
+    b.output(c, 'c');
+    b.output(b.op('Sub', [b.constant('l', f32([1], 56)), conv(b, x, 4, 4, 57)]), 'left');
+    const g = b.build();
+    expect(foldConvAffine(g)).toBe(0);
+  });
+});
+
 describe('activation fusion', () => {
   const acts: [string, (b: GraphBuilder, y: string) => string, string, number[]][] = [
     ['Relu', (b, y) => b.op('Relu', [y]), 'Relu', []],
@@ -361,15 +401,16 @@ describe('HardSwish recognition', () => {
 
 describe('real models: optimize() then export; onnxruntime gives the same outputs', () => {
   // Counts on these exact models (a change in them is a change in what the passes do).
-  const expected: Record<string, { bn: number; fused: number; ln: number; hs: number }> = {
-    'paddleocr-cls': { bn: 35, fused: 42, ln: 0, hs: 18 }, // every HardSwish follows a conv
-    'paddleocr-rec': { bn: 6, fused: 4, ln: 5, hs: 28 },
-    'paddleocr-det': { bn: 2, fused: 21, ln: 0, hs: 24 },
-    resnet18: { bn: 20, fused: 9, ln: 0, hs: 0 }, // the other 8 Relu follow a residual Add
-    mobilenet_v2: { bn: 52, fused: 35, ln: 0, hs: 0 },
-    mobilenet_v3_small: { bn: 34, fused: 42, ln: 0, hs: 0 }, // torchvision exports HardSwish itself
-    bert_tiny: { bn: 0, fused: 0, ln: 5, hs: 0 }, // embeddings + 2 per layer
-    fashion_mnist_cnn: { bn: 0, fused: 4, ln: 0, hs: 0 }, // the exporter already folded BN into the convs
+  const expected: Record<string, { bn: number; af: number; fused: number; ln: number; hs: number }> = {
+    'paddleocr-cls': { bn: 35, af: 0, fused: 42, ln: 0, hs: 18 }, // every HardSwish follows a conv
+    // PP-OCRv4: a learnable scale and bias (Mul, Add) after 28 convs; folded, 28 more activations follow a conv
+    'paddleocr-rec': { bn: 6, af: 56, fused: 32, ln: 5, hs: 28 },
+    'paddleocr-det': { bn: 2, af: 56, fused: 45, ln: 0, hs: 24 },
+    resnet18: { bn: 20, af: 0, fused: 9, ln: 0, hs: 0 }, // the other 8 Relu follow a residual Add
+    mobilenet_v2: { bn: 52, af: 0, fused: 35, ln: 0, hs: 0 },
+    mobilenet_v3_small: { bn: 34, af: 0, fused: 42, ln: 0, hs: 0 }, // torchvision exports HardSwish itself
+    bert_tiny: { bn: 0, af: 0, fused: 0, ln: 5, hs: 0 }, // embeddings + 2 per layer
+    fashion_mnist_cnn: { bn: 0, af: 0, fused: 4, ln: 0, hs: 0 }, // the exporter already folded BN into the convs
   };
   for (const m of REAL_MODELS)
     it(m.name, async () => {
@@ -379,6 +420,7 @@ describe('real models: optimize() then export; onnxruntime gives the same output
       const before = g.nodes.length;
       const rep = optimize(g);
       expect(rep.batchNorm).toBe(expected[m.name].bn);
+      expect(rep.affine).toBe(expected[m.name].af);
       expect(rep.fused).toBe(expected[m.name].fused);
       expect(rep.layerNorm).toBe(expected[m.name].ln);
       expect(rep.hardSwish).toBe(expected[m.name].hs);
@@ -417,7 +459,7 @@ describe('real models: optimize() then export; onnxruntime gives the same output
           const e = relError(b[p].data as Float32Array, a[p].data as Float32Array);
           worst.push(`${p} ${e.rel.toExponential(2)} (max |diff| ${e.maxAbs.toExponential(2)}, scale ${e.scale.toExponential(2)})`);
           expect(e.scale).toBeGreaterThan(0);
-          if (rep.batchNorm === 0 && rep.layerNorm === 0) expect(e.maxAbs, `${p}: nothing that rounds differently, must be exact`).toBe(0);
+          if (rep.batchNorm === 0 && rep.layerNorm === 0 && rep.affine === 0) expect(e.maxAbs, `${p}: nothing that rounds differently, must be exact`).toBe(0);
           else expect(e.maxAbs / Math.max(e.scale, 1), `${p} max |diff| ${e.maxAbs} at scale ${e.scale}`).toBeLessThan(BN_TOLERANCE);
         }
       }

@@ -98,6 +98,41 @@ describe('QDQ fusion', () => {
     expect(firstDiff(ours, ort)).toBe(-1);
   });
 
+  it('x * c, + d, - e, f / x with float constants: tables of the float semantics, merged into one, bit-exact', async () => {
+    const Q = (i: string, o: string, k: number) => [
+      { opType: 'QuantizeLinear', input: [i, `s${k}`, `z${k}`], output: [`${o}_q`], name: `q${k}` },
+      { opType: 'DequantizeLinear', input: [`${o}_q`, `s${k}`, `z${k}`], output: [o], name: `dq${k}` },
+    ];
+    const model = buildModel({
+      nodes: [
+        ...Q('x', 'x0', 0),
+        { opType: 'Mul', input: ['x0', 'c'], output: ['m'], name: 'mul' },
+        ...Q('m', 'm0', 1),
+        { opType: 'Add', input: ['d', 'm0'], output: ['a'], name: 'add' },
+        ...Q('a', 'a0', 2),
+        { opType: 'Sub', input: ['a0', 'e'], output: ['b'], name: 'sub' },
+        ...Q('b', 'b0', 3),
+        { opType: 'Div', input: ['f', 'b0'], output: ['v'], name: 'div' },
+        ...Q('v', 'y', 4),
+      ],
+      inputs: [{ name: 'x', type: F, dims: [2, 3, 5, 7] }],
+      outputs: [{ name: 'y', type: F, dims: [2, 3, 5, 7] }],
+      initializers: [
+        scalarF('c', 1.37), scalarF('d', 0.61), scalarF('e', -2.3), tensor('f', Float32Array.of(0.9), [1]),
+        ...[[0.031, 117], [0.043, 120], [0.047, 90], [0.052, 30], [0.013, 3]].flatMap(([sc, z], k) => [scalarF(`s${k}`, sc), scalarU8(`z${k}`, z)]),
+      ],
+    });
+    const g = importModel(model);
+    const rep = fuseQdq(g);
+    expect(rep.fused).toMatchObject({ 'Lookup(Mul)': 1, 'Lookup(Add)': 1, 'Lookup(Sub)': 1, 'Lookup(Div)': 1 });
+    expect(rep.composedTables).toBe(3);
+    expect(g.nodes.map((n) => n.opType)).toEqual(['QuantizeLinear', 'Lookup', 'DequantizeLinear']);
+    const x = input(4, -5, 6);
+    const ours = InferenceSession.createSync(model).runSync({ x: new Tensor('float32', x, [2, 3, 5, 7]) }).y.data as Float32Array;
+    const ort = await runOrtAsWritten(model, x, [2, 3, 5, 7]);
+    expect(firstDiff(ours, ort)).toBe(-1);
+  });
+
   it('rejects an unknown qdq mode', () => {
     expect(() => InferenceSession.createSync(chain(undefined, 1, 0, 1, 0), { qdq: 'maybe' as never })).toThrow(/qdq must be/);
   });

@@ -27,14 +27,6 @@ const FLAGS: Record<string, FlagSpec> = { limit: { value: true }, seconds: { val
 
 const MODEL = path.join(FIXTURES, 'fashion_mnist_cnn.onnx');
 const EVAL_BATCH = 500;
-/**
- * The entropy method's options here. The default variant ('tensorrt') keeps the bin of zeros
- * of a ReLU output (about half its values) in the KL search, and the search then clips about 10%
- * of the values of every ReLU output of this model (50.8% top-1); NVIDIA's pytorch-quantization
- * sets bins[0] = bins[1] before the same search. Until the calibrator handles that, the demo uses
- * onnxruntime's EntropyCalibrater.
- */
-const ENTROPY = { variant: 'onnxruntime' } as const;
 
 interface Runnable {
   run(feeds: Record<string, never>): Promise<Record<string, { data: unknown }>>;
@@ -137,12 +129,12 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     }
     const modes: (CalibrationMethod | 'dynamic')[] = [...CALIBRATION_METHODS, 'dynamic'];
     for (const m of modes) {
-      const name = m === 'dynamic' ? 'dynamic' : m === 'entropy' ? `static ${m} (${ENTROPY.variant})` : `static ${m}`;
+      const name = m === 'dynamic' ? 'dynamic' : `static ${m}`;
       const tq = elapsed();
       const qm =
         m === 'dynamic'
           ? await quantizeModel(MODEL, { mode: 'dynamic', backend: 'auto' })
-          : await quantizeModel(MODEL, { backend: 'auto', calibration: m === 'entropy' ? { method: m, ...ENTROPY } : { method: m }, data: calibrationFeeds(calib) });
+          : await quantizeModel(MODEL, { backend: 'auto', calibration: { method: m }, data: calibrationFeeds(calib) });
       const tq1 = elapsed();
       const s = await qm.createSession(sessionOptions);
       sessions.push(s);
@@ -205,9 +197,6 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     `\nms/image: median latency per call / batch size (${threads} thread${threads > 1 ? 's' : ''}), the models timed alternately in one process (${seconds} s per batch size); speedup: median of same-round ratios.\n`,
   );
   io.out(`Dynamic mode quantizes only MatMul / Gemm (here the last 64 x 10 layer), so it runs almost all in float.\n`);
-  io.out(
-    `static entropy uses onnxruntime's EntropyCalibrater (variant '${ENTROPY.variant}'): the default TensorRT-style search keeps the spike of zeros of ReLU outputs in its histogram and clips about 10% of their values here.\n`,
-  );
   io.out(`\nCPU: ${info.brand || info.arch}; kernel tier ${info.activeIsa}${process.env.QINT8_ISA ? ' (QINT8_ISA)' : ` (best of ${info.supportedIsas.join(', ')})`}. Kernel report: npx qint8 kernels. Done in ${formatSeconds(elapsed())}.\n`);
   return 0;
 }

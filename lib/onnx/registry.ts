@@ -694,6 +694,12 @@ const convAttrSpecs: Record<string, AttrSpec> = {
   pads: { type: 'ints' },
   strides: { type: 'ints' },
 };
+/** qint8-internal attributes that the QDQ fusion sets on QLinearConv / QLinearMatMul: a fused Relu or Clip. */
+const fusedActivationAttrs: Record<string, AttrSpec> = {
+  activation: { type: 'string' },
+  clip_min: { type: 'float' },
+  clip_max: { type: 'float' },
+};
 reg({
   opType: 'Conv',
   domain: '',
@@ -1790,7 +1796,7 @@ reg({
   since: 10,
   inputs: ['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_zero_point', 'y_scale', 'y_zero_point', 'B?'],
   outputs: ['y'],
-  attrs: convAttrSpecs,
+  attrs: { ...convAttrSpecs, ...fusedActivationAttrs },
   doc: 'quantized convolution: y = quantize(conv(dequantize(x), dequantize(w)) + B), per-channel w',
   infer(ctx) {
     const xt = checkQuantized(ctx, 0, 'x');
@@ -1827,10 +1833,10 @@ reg({
   opType: 'QLinearMatMul',
   domain: '',
   since: 10,
-  inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point'],
+  inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point', 'bias?'],
   outputs: ['y'],
-  attrs: {},
-  doc: 'quantized numpy matmul (constant B: per-column scales and zero points)',
+  attrs: fusedActivationAttrs,
+  doc: 'quantized numpy matmul (constant B: per-column scales and zero points); input 8 (int32 bias at a_scale * b_scale) and the activation attributes are qint8-internal, set by the QDQ fusion',
   infer(ctx) {
     const at = checkQuantized(ctx, 0, 'a');
     checkScale(ctx, 1, 'a_scale');
@@ -1840,6 +1846,7 @@ reg({
     checkZeroPoint(ctx, 5, 'b_zero_point', bt, true);
     checkScale(ctx, 6, 'y_scale');
     const yt = checkZeroPoint(ctx, 7, 'y_zero_point', undefined);
+    if (ctx.has(8) && ctx.dtype(8) && ctx.dtype(8) !== 'int32') ctx.fail(`bias must be int32, got ${ctx.dtype(8)}`);
     return [{ dtype: yt ?? at, shape: inferMatMulShapes(ctx, ctx.shape(0), ctx.shape(3)) }];
   },
 });
@@ -1886,8 +1893,8 @@ for (const [opType, what] of [
     since: 1,
     inputs: ['A', 'A_scale', 'A_zero_point?', 'B', 'B_scale', 'B_zero_point?', 'C_scale', 'C_zero_point?'],
     outputs: ['C'],
-    attrs: {},
-    doc: `quantized ${what} with numpy broadcasting (onnxruntime's arithmetic)`,
+    attrs: opType === 'QLinearAdd' ? { activation: { type: 'string' } } : {},
+    doc: `quantized ${what} with numpy broadcasting (onnxruntime's arithmetic)${opType === 'QLinearAdd' ? '; attribute activation = "Relu" (qint8-internal, set by the QDQ fusion) fuses a ReLU' : ''}`,
     infer(ctx) {
       const t = checkQuantized(ctx, 0, 'A');
       checkScale(ctx, 1, 'A_scale');

@@ -125,6 +125,11 @@ function activationSpec(qc: QConfig, cal: CalibrationOptions | undefined): Obser
   if (!CALIBRATION_METHODS.includes(method)) throw new TypeError(`calibration.method must be one of ${CALIBRATION_METHODS.join(', ')}, got ${String(method)}`);
   const a = qc.activation as Record<string, unknown>;
   const spec: ObserverSpec = { observer: METHOD_OBSERVER[method] };
+  // 'entropy' is onnxruntime's entropy calibration unless another variant is asked for: TensorRT's
+  // search on the |x| histogram locks onto the spikes that constant regions of an image leave
+  // after a conv + ReLU (every background pixel gives relu(bias) per channel) and picks ranges
+  // far inside the data (Fashion-MNIST CNN: 79% top-1 against 93% float; onnxruntime's: 93%).
+  if (method === 'entropy') spec.variant = 'onnxruntime';
   for (const k of ['dtype', 'qscheme', 'reduceRange']) if (a[k] !== undefined) spec[k] = a[k];
   Object.assign(spec, rest);
   return spec;
@@ -255,7 +260,8 @@ export class PreparedModel {
     let done = 0;
     for await (const feeds of data as AsyncIterable<Feeds>) {
       this.record(await s.run(feedTensors(feeds)));
-      opts.onProgress?.(++done, total);
+      done++;
+      opts.onProgress?.(done, total); // (not ?.(++done): optional chaining would skip the increment)
     }
     return this;
   }
@@ -393,7 +399,8 @@ export class QuantizedModel {
           const q = qr[o].data as Float32Array;
           add(`output:${o}`, f, (i) => q[i]);
         }
-        opts.onProgress?.(++done, total);
+        done++;
+        opts.onProgress?.(done, total); // (not ?.(++done): optional chaining would skip the increment)
       }
     } finally {
       fs_.releaseSync();

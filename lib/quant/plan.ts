@@ -173,10 +173,23 @@ export function planQuantization(g: Graph, opts: PlanOptions = {}): QuantPlan {
         quantize(outputPoint(head, ['Relu', 'Clip']), true);
         break;
       }
+      case 'Sub':
+      case 'Div':
       case 'Add':
       case 'Mul': {
         const ins = n.inputs;
-        if (ins.some((v) => !isF32(v)) || !ins.some(quantizedIn) || ins.every((v) => g.constants.has(v))) {
+        // A runtime tensor with a one-value float constant: a table (the constant stays float;
+        // fuseQdq builds the table of the float semantics, and merges it with neighbouring tables).
+        const k = ins.findIndex((v) => g.constants.has(v));
+        if (ins.length === 2 && k >= 0 && !g.constants.has(ins[1 - k]) && isF32(ins[1 - k]) && quantizedIn(ins[1 - k])) {
+          const c = g.constants.get(ins[k])!;
+          if (c.dtype === 'float32' && numel(c.dims) === 1 && c.dims.length <= (rank(ins[1 - k]) ?? 0)) {
+            roles.set(n, 'int8');
+            quantize(n.outputs[0], true);
+            break;
+          }
+        }
+        if (n.opType === 'Sub' || n.opType === 'Div' || ins.some((v) => !isF32(v)) || !ins.some(quantizedIn) || ins.every((v) => g.constants.has(v))) {
           float();
           break;
         }

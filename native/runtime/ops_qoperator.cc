@@ -1,6 +1,7 @@
 // qint8 — engine ops for QOperator ONNX models (quantized operators with their quantization
 // parameters as inputs), adapters from the op interface to the int8 op families:
-//   com.microsoft.QLinearAdd / QLinearMul      binary family (numpy broadcasting)
+//   com.microsoft.QLinearAdd / QLinearMul      binary family (numpy broadcasting); QLinearAdd takes an
+//                                               internal attribute activation = "Relu" (fused ReLU)
 //   com.microsoft.QLinearSigmoid / QLinearLeakyRelu
 //                                              lut family: the 256-entry table is built at creation
 //                                              from the constant qparams (both input types when the
@@ -124,6 +125,10 @@ std::unique_ptr<Op> makeBinary(const OpContext& c, BinaryOp op) {
   cfg.a = {scaleOf(c, 1, "A_scale"), zeroPointOf(c, 2, "A_zero_point", &za)};
   cfg.b = {scaleOf(c, 4, "B_scale"), zeroPointOf(c, 5, "B_zero_point", &zb)};
   cfg.c = {scaleOf(c, 6, "C_scale"), zeroPointOf(c, 7, "C_zero_point", &zc)};
+  // qint8's QDQ fusion folds a following Relu into QLinearAdd (attribute activation = "Relu").
+  const std::string act = c.attrs.getString("activation", "");
+  if (!act.empty() && (act != "Relu" || op != BinaryOp::kAdd)) bad("fused activation of QLinearAdd must be Relu, got " + act);
+  cfg.relu = act == "Relu";
   const ElemType t = declaredType(c, {za, zb, zc}, 0);
   if (t != ElemType::kF32) {
     cfg.type = qtype(t, "A");

@@ -1,6 +1,7 @@
 // The standard pass pipeline. Each pass mutates the graph in place and returns how much it did.
 import type { Graph } from '../ir';
 import { inferShapes } from '../infer';
+import { foldConvAffine } from './affine';
 import { foldBatchNorm } from './batchnorm';
 import { eliminateDeadCode, removeIdentity } from './cleanup';
 import { foldConstants } from './fold';
@@ -8,6 +9,7 @@ import { fuseActivations } from './fuse';
 import { fuseHardSwish } from './hardswish';
 import { fuseLayerNorm } from './layernorm';
 
+export { foldConvAffine } from './affine';
 export { foldBatchNorm } from './batchnorm';
 export { eliminateDeadCode, removeIdentity } from './cleanup';
 export { foldConstants } from './fold';
@@ -19,6 +21,8 @@ export { fuseLayerNorm } from './layernorm';
 export interface OptimizeOptions {
   /** Fold BatchNormalization into Conv/ConvTranspose/Gemm (default true). */
   foldBatchNorm?: boolean;
+  /** Fold Mul / Div / Add / Sub by per-channel constants into the preceding Conv (default true). */
+  foldAffine?: boolean;
   /** Fuse Relu/Clip/LeakyRelu/HardSigmoid/HardSwish into Conv/Gemm (default true). */
   fuseActivations?: boolean;
   /** Recognise decomposed HardSwish (x * Clip(x + 3, 0, 6) / 6 and variants) as HardSwish (default true). */
@@ -31,6 +35,7 @@ export interface OptimizeReport {
   identity: number;
   folded: number;
   batchNorm: number;
+  affine: number;
   fused: number;
   hardSwish: number;
   layerNorm: number;
@@ -38,15 +43,16 @@ export interface OptimizeReport {
 }
 
 /**
- * Runs: Identity/Dropout removal, constant folding, BatchNormalization folding, HardSwish recognition, activation fusion,
+ * Runs: Identity/Dropout removal, constant folding, BatchNormalization folding, per-channel affine folding into Conv, HardSwish recognition, activation fusion,
  * layer-norm recognition, dead-code elimination, then shape inference again. Returns what each pass did.
  */
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
-  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, fused: 0, hardSwish: 0, layerNorm: 0, dead: 0 };
+  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, affine: 0, fused: 0, hardSwish: 0, layerNorm: 0, dead: 0 };
   r.identity = removeIdentity(g);
   r.folded = foldConstants(g);
   r.dead += eliminateDeadCode(g);
   if (opts.foldBatchNorm !== false) r.batchNorm = foldBatchNorm(g);
+  if (opts.foldAffine !== false) r.affine = foldConvAffine(g);
   if (opts.fuseHardSwish !== false) r.hardSwish = fuseHardSwish(g);
   if (opts.fuseActivations !== false) r.fused = fuseActivations(g);
   if (opts.fuseLayerNorm !== false) r.layerNorm = fuseLayerNorm(g);

@@ -22,10 +22,14 @@
 //        Concat with differing qparams -> com.microsoft QLinearConcat,
 //        Sigmoid / LeakyRelu -> com.microsoft QLinearSigmoid / QLinearLeakyRelu,
 //        other unary functions (Tanh, HardSigmoid, HardSwish, Gelu, Elu, Exp, Softplus, Relu,
-//          Clip) -> qint8.Lookup with the table built from the qparams.
+//          Clip) -> qint8.Lookup with the table built from the qparams,
+//        Mul / Add / Sub / Div of a tensor and a one-value float constant (qint8's own plans keep
+//          such constants in float) -> qint8.Lookup of the float semantics (exact).
 //      Bias: an int32 DequantizeLinear whose scale is x_scale * w_scale (what the tools write) is
 //      used as is; a float bias (PyTorch's QAT export) is quantized to int32 at x_scale * w_scale
 //      with round half to even, as PyTorch's quantized conv / linear do.
+//      Then consecutive tables (Lookup -> Lookup, the first read by nothing else) merge into one:
+//      t[i] = t2[t1[i]], exact (a HardSwish followed by PP-OCRv4's scale and bias is one table).
 //   5. DequantizeLinear of a constant left over (weights of ops that stay float) becomes a float
 //      constant; dead Q/DQ nodes are removed.
 import { lookupTable } from '../../ops/lut';
@@ -47,6 +51,8 @@ export interface QdqReport {
   fused: Record<string, number>;
   /** DequantizeLinear of constants turned into float constants (weights of ops left in float). */
   dequantizedConstants: number;
+  /** Consecutive table lookups merged into one table. */
+  composedTables: number;
 }
 
 type QType = 'uint8' | 'int8';
@@ -114,6 +120,35 @@ function clipBounds(g: Graph, n: Node): [number, number] | undefined {
 
 const f32 = Math.fround;
 
+/**
+ * Mul / Add / Sub / Div of a runtime tensor and a float32 constant with one value: an elementwise
+ * function of the tensor alone, so a table once both sides are quantized. Returns the runtime
+ * input's index and the float32 function (ONNX's float semantics: one rounded operation).
+ */
+function scalarArithmetic(g: Graph, n: Node): { x: number; fn: (v: number) => number } | undefined {
+  if (n.domain !== '' || n.inputs.length !== 2 || !['Mul', 'Add', 'Sub', 'Div'].includes(n.opType)) return undefined;
+  const k = n.inputs.findIndex((v) => g.constants.has(v));
+  if (k < 0 || g.constants.has(n.inputs[1 - k])) return undefined;
+  const c = g.constants.get(n.inputs[k])!;
+  if (c.dtype !== 'float32' || numel(c.dims) !== 1) return undefined;
+  // Broadcasting must not change the runtime input's shape.
+  const xs = g.info(n.inputs[1 - k]).shape;
+  const ys = g.info(n.outputs[0]).shape;
+  if (!xs || !ys || xs.length !== ys.length || xs.some((d, i) => d !== ys[i])) return undefined;
+  const cv = f32((c.data as Float32Array)[0]);
+  const left = k === 1; // x op c
+  switch (n.opType) {
+    case 'Mul':
+      return { x: 1 - k, fn: (v) => f32(v * cv) };
+    case 'Add':
+      return { x: 1 - k, fn: (v) => f32(v + cv) };
+    case 'Sub':
+      return { x: 1 - k, fn: left ? (v) => f32(v - cv) : (v) => f32(cv - v) };
+    default:
+      return { x: 1 - k, fn: left ? (v) => f32(v / cv) : (v) => f32(cv / v) };
+  }
+}
+
 /** Round half to even. */
 function rne(x: number): number {
   const r = Math.round(x);
@@ -131,7 +166,7 @@ function quantizeValue(x: number, scale: number, zp: number, qmin: number, qmax:
 const QRANGE: Record<QType, [number, number]> = { uint8: [0, 255], int8: [-128, 127] };
 
 class Fuser {
-  readonly rep: QdqReport = { quantizedConstants: 0, pushedDown: 0, elided: 0, requantized: 0, fused: {}, dequantizedConstants: 0 };
+  readonly rep: QdqReport = { quantizedConstants: 0, pushedDown: 0, elided: 0, requantized: 0, fused: {}, dequantizedConstants: 0, composedTables: 0 };
   private producers = new Map<string, Node>();
   private consumers = new Map<string, Node[]>();
   private readonly namer: (base: string) => string;
@@ -449,10 +484,69 @@ class Fuser {
             break;
         }
       if (!f && unaryFunction(g, n)) f = this.fuseUnary(n, drop);
+      if (!f && scalarArithmetic(g, n)) f = this.fuseScalarArithmetic(n, drop);
       out.push(f ?? n);
       if (f) this.refreshLocal(f);
     }
     g.nodes = out.filter((n) => !drop.has(n));
+  }
+
+  /**
+   * x op c with a float constant c (qint8's own plans leave such constants in float): a table of
+   * the float semantics, DequantizeLinear -> op -> QuantizeLinear, exact.
+   */
+  private fuseScalarArithmetic(n: Node, drop: Set<Node>): Node | undefined {
+    const a = scalarArithmetic(this.g, n)!;
+    const x = this.dq(n.inputs[a.x]);
+    if (!x) return undefined;
+    const o = this.outputQ(n, false);
+    if (!o) return undefined;
+    const [qmin, qmax] = QRANGE[x.p.dtype];
+    const [omin, omax] = QRANGE[o.p.dtype];
+    const t = o.p.dtype === 'int8' ? new Int8Array(256) : new Uint8Array(256);
+    for (let q = qmin; q <= qmax; q++) {
+      const v = f32((q - x.p.zeroPoint[0]) * x.p.scale[0]);
+      t[q & 255] = quantizeValue(a.fn(v), o.p.scale[0], o.p.zeroPoint[0], omin, omax);
+    }
+    const name = this.namer(`table_${n.opType}`);
+    this.g.constants.set(name, makeTensor(o.p.dtype, [256], t));
+    const f: Node = { name: n.name, opType: 'Lookup', domain: 'qint8', inputs: [x.q, name], outputs: [], attrs: {} };
+    this.replace(n, f, o, drop, `Lookup(${n.opType})`);
+    return f;
+  }
+
+  /**
+   * Lookup -> Lookup (the first one's output read by nothing else): one table, t[i] = t2[t1[i]].
+   * Exact: the composition of the two byte-to-byte maps.
+   */
+  composeTables(): void {
+    const g = this.g;
+    let again = true;
+    while (again) {
+      again = false;
+      const producers = g.producers();
+      const consumers = g.consumers();
+      for (const n of g.nodes) {
+        if (n.domain !== 'qint8' || n.opType !== 'Lookup') continue;
+        const p = producers.get(n.inputs[0]);
+        if (!p || p.domain !== 'qint8' || p.opType !== 'Lookup' || g.isOutput(p.outputs[0]) || (consumers.get(p.outputs[0]) ?? []).length !== 1) continue;
+        const t1 = g.constants.get(p.inputs[1]);
+        const t2 = g.constants.get(n.inputs[1]);
+        if (!t1 || !t2) continue;
+        const a = t1.data as Uint8Array | Int8Array;
+        const b = t2.data as Uint8Array | Int8Array;
+        const t = t2.dtype === 'int8' ? new Int8Array(256) : new Uint8Array(256);
+        for (let i = 0; i < 256; i++) t[i] = b[a[i] & 255];
+        const name = this.namer('table_composed');
+        g.constants.set(name, makeTensor(t2.dtype, [256], t));
+        n.inputs = [p.inputs[0], name];
+        g.nodes = g.nodes.filter((m) => m !== p);
+        g.values.delete(p.outputs[0]);
+        this.rep.composedTables++;
+        again = true;
+        break;
+      }
+    }
   }
 
   private refreshLocal(f: Node): void {
@@ -541,6 +635,12 @@ class Fuser {
     return f;
   }
 
+  /** A constant, or the constant a DequantizeLinear reads (int32 bias included). */
+  private constThroughDq(v: string): Tensor | undefined {
+    const p = this.producers.get(v);
+    return this.g.constants.get(v) ?? (p && p.opType === 'DequantizeLinear' && p.domain === '' ? this.g.constants.get(p.inputs[0]) : undefined);
+  }
+
   private fuseMatMul(n: Node, drop: Set<Node>): Node | undefined {
     const g = this.g;
     const isGemm = n.opType === 'Gemm';
@@ -567,7 +667,7 @@ class Fuser {
       const r = readers[0];
       if (readers.length === 1 && r.opType === 'Add' && r.domain === '' && !g.isOutput(n.outputs[0])) {
         const other = r.inputs[0] === n.outputs[0] ? r.inputs[1] : r.inputs[0];
-        const c = g.constants.get(other) ?? (this.dqConst(other) ? g.constants.get(this.producers.get(other)!.inputs[0]) : undefined);
+        const c = this.constThroughDq(other);
         if (c && numel(c.dims) === N && c.dims[c.dims.length - 1] === N) {
           biasSrc = other;
           biasAdd = r;
@@ -576,7 +676,8 @@ class Fuser {
       }
     }
     if (isGemm && biasSrc) {
-      const c = g.constants.get(biasSrc) ?? (this.dqConst(biasSrc) ? g.constants.get(this.producers.get(biasSrc)!.inputs[0]) : undefined);
+      // C broadcast along rows: N values on its last axis (a constant, or a DequantizeLinear of one, int32 included).
+      const c = this.constThroughDq(biasSrc);
       if (!c || numel(c.dims) !== N || c.dims[c.dims.length - 1] !== N) return undefined;
     }
     const o = this.outputQ(head, true);
@@ -780,6 +881,8 @@ export function fuseQdq(g: Graph): QdqReport {
   f.elide();
   f.fuse();
   f.elide();
+  eliminateDeadCode(g); // dangling DequantizeLinear readers would hide single-reader chains
+  f.composeTables();
   f.dequantizeConstants();
   eliminateDeadCode(g);
   g.sort();
