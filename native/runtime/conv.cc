@@ -2,6 +2,10 @@
 //
 //  - "gemm": 1x1, stride 1, no padding: the GEMM runs on the NHWC activations in place
 //    (a group reads its channel slice with lda = cin).
+//  - "indirect": implicit GEMM (conv_kernels.h) where the ISA has such kernels, the weights are
+//    symmetric and cin/groups is a multiple of 4: the kernels read the NHWC input through an
+//    indirection buffer (a pointer per output pixel and kernel position, built per block of
+//    output pixels; padding points at a row of zero points), so nothing is copied.
 //  - "im2col": the general case. Output pixels are processed in blocks; each block's im2col rows
 //    (kernel position major, then channel) are gathered into a per-thread scratch buffer that
 //    stays in cache, and the GEMM kernels run on it. Small problems gather all rows once and let
@@ -22,6 +26,7 @@
 #include "qint8/requant.h"
 #include "qint8/threadpool.h"
 #include "aligned.h"
+#include "conv_kernels.h"
 #include "dispatch.h"
 #include "dwconv_kernels.h"
 
@@ -52,8 +57,17 @@ namespace {
 thread_local Scratch tIm2col;
 thread_local Scratch tCols;
 thread_local Scratch tAcc;
+thread_local Scratch tInd;
 
-enum class Algo { kGemm, kIm2col, kDepthwise, kTranspose };
+enum class Algo { kGemm, kIm2col, kIndirect, kDepthwise, kTranspose };
+
+const IgemmKernelTable* igemmKernels(Isa isa) {
+#if defined(QINT8_HAVE_AVX512VNNI)
+  if (isa == Isa::kAvx512Vnni && isaSupported(isa)) return igemmKernelsAvx512Vnni();
+#endif
+  (void)isa;
+  return nullptr;
+}
 
 size_t elemBytes(DType t) { return (t == DType::kU8 || t == DType::kS8) ? 1 : 4; }
 
@@ -151,6 +165,21 @@ struct Conv2d::Impl {
   std::vector<int32_t> bias32;       // kDepthwise: -zx * sum(w) + biasQ; kTranspose: biasQ
   std::vector<float> scale, biasF;   // per channel
   int32_t lo = 0, hi = 0;
+  // kIndirect: every group's panels (panelsPerGroup each), packed one after the other, and the
+  // per-column output-stage arrays in panel order (16 * nv entries per panel, zero padded).
+  struct Panel {
+    size_t off;     // byte offset of the packed panel
+    size_t col;     // index of its first entry in igBias / igScale / igBiasF
+    int n0, nv;     // first output channel within the group, width in 16-column vectors
+    bool permuted;  // packed in igemmPermutedColumn order
+  };
+  const IgemmKernelTable* ig = nullptr;
+  std::vector<Panel> panels;
+  int panelsPerGroup = 0;
+  std::unique_ptr<uint8_t, void (*)(void*)> igBuf{nullptr, alignedFree};
+  std::unique_ptr<uint8_t, void (*)(void*)> zeroRow{nullptr, alignedFree};  // cin bytes of zx
+  std::vector<int32_t> igBias;
+  std::vector<float> igScale, igBiasF;
 };
 
 Conv2d::~Conv2d() = default;
@@ -159,6 +188,7 @@ const char* Conv2d::algorithm() const {
   switch (impl_->algo) {
     case Algo::kGemm: return "gemm";
     case Algo::kIm2col: return "im2col";
+    case Algo::kIndirect: return "indirect";
     case Algo::kDepthwise: return "depthwise";
     case Algo::kTranspose: return "transpose";
   }
@@ -169,6 +199,8 @@ size_t Conv2d::packedBytes() const {
   size_t b = 0;
   for (auto& l : impl_->gemms) b += l->packedBytes();
   if (impl_->algo == Algo::kDepthwise) b += impl_->dw->packedBytes(cfg_.kh, cfg_.kw, cfg_.cout);
+  if (impl_->algo == Algo::kIndirect)
+    for (auto& p : impl_->panels) b += impl_->ig->panelBytes(p.nv, impl_->kp * impl_->cinG);
   return b;
 }
 
@@ -255,15 +287,48 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     const bool oneByOne = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 && c.autoPad != AutoPad::kSameLower &&
                           c.autoPad != AutoPad::kSameUpper && c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 &&
                           c.padRight == 0;
-    im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
+    const IgemmKernelTable* ig = asym || cinG % 4 ? nullptr : igemmKernels(c.isa);
+    if (c.algorithm == ConvAlgorithm::kIm2col) im.algo = Algo::kIm2col;
+    else if (c.algorithm == ConvAlgorithm::kGemm && oneByOne) im.algo = Algo::kGemm;
+    else if (ig) im.algo = Algo::kIndirect;
+    else im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
     // Group g's GEMM weights: [coutG][kp * cinG], kernel position major (the im2col row order).
     std::vector<int8_t> wg(static_cast<size_t>(coutG) * kp * cinG);
-    for (int grp = 0; grp < c.groups; ++grp) {
+    auto groupWeights = [&](int grp) {
       for (int cg = 0; cg < coutG; ++cg)
         for (int t = 0; t < kp; ++t)
           for (int ci = 0; ci < cinG; ++ci)
             wg[(static_cast<size_t>(cg) * kp + t) * cinG + ci] =
                 c.weight[((static_cast<size_t>(grp) * coutG + cg) * cinG + ci) * kp + t];
+    };
+    if (im.algo == Algo::kIndirect) {
+      // Panels of 64 columns, then one narrower panel for the rest (16, 32 or 48 columns).
+      // Requantized outputs use the pack-friendly column order in full-width panels.
+      im.ig = ig;
+      const bool requantOut = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+      const int k = kp * cinG;
+      size_t off = 0, col = 0;
+      for (int grp = 0; grp < c.groups; ++grp)
+        for (int n0 = 0; n0 < coutG; n0 += 64) {
+          const int nv = std::min(4, (coutG - n0 + 15) / 16);
+          im.panels.push_back({off, col, n0, nv, nv == 4 && requantOut});
+          off += (ig->panelBytes(nv, k) + kAlign - 1) / kAlign * kAlign;
+          col += static_cast<size_t>(16) * nv;
+        }
+      im.panelsPerGroup = static_cast<int>(im.panels.size()) / c.groups;
+      im.igBuf.reset(static_cast<uint8_t*>(alignedAlloc(off)));
+      for (int grp = 0; grp < c.groups; ++grp) {
+        groupWeights(grp);
+        for (int p = 0; p < im.panelsPerGroup; ++p) {
+          const Impl::Panel& pn = im.panels[static_cast<size_t>(grp) * im.panelsPerGroup + p];
+          ig->packPanel(wg.data(), coutG, k, pn.n0, pn.nv, pn.permuted, im.igBuf.get() + pn.off);
+        }
+      }
+      im.zeroRow.reset(static_cast<uint8_t*>(alignedAlloc(static_cast<size_t>(c.cin))));
+      std::memset(im.zeroRow.get(), im.zxU8, static_cast<size_t>(c.cin));
+    }
+    for (int grp = 0; grp < c.groups && im.algo != Algo::kIndirect; ++grp) {
+      groupWeights(grp);
       LinearConfig l = groupConfig(coutG, kp * cinG, wg.data());
       if (c.weightScaleCount != 1) {
         l.weightScale = c.weightScale + grp * coutG;
@@ -283,10 +348,10 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       l.clipMax = c.clipMax;
       im.gemms.push_back(Linear::create(l));
     }
-    return conv;
+    if (im.algo != Algo::kIndirect) return conv;
   }
 
-  // Depthwise and transpose apply the output stage themselves: per-channel arrays.
+  // Indirect, depthwise and transpose apply the output stage themselves: per-channel arrays.
   const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
   if (requant) {
     if (!(std::isfinite(c.output.scale) && c.output.scale > 0)) bad("output.scale must be a finite number > 0");
@@ -314,12 +379,33 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     im.bias32[j] = bq;
   }
   if (c.bias && c.outputType == DType::kF32) im.biasF.assign(c.bias, c.bias + c.cout);
-  if (im.algo == Algo::kDepthwise) {
-    // Fold the input zero point: acc = sum(x * w) - zx * sum(w) + biasQ.
+  if (im.algo == Algo::kDepthwise || im.algo == Algo::kIndirect) {
+    // Fold the input zero point: acc = sum(x * w) - zx * sum(w) + biasQ (wrapping like the
+    // int32 accumulator).
+    const size_t perOut = static_cast<size_t>(kp) * cinG;
     for (int j = 0; j < c.cout; ++j) {
       int64_t s = 0;
-      for (int t = 0; t < kp; ++t) s += c.weight[static_cast<size_t>(j) * kp + t];
-      im.bias32[j] = static_cast<int32_t>(im.bias32[j] - static_cast<int64_t>(im.zxU8) * s);
+      for (size_t t = 0; t < perOut; ++t) s += c.weight[static_cast<size_t>(j) * perOut + t];
+      im.bias32[j] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(im.bias32[j]) - static_cast<int64_t>(im.zxU8) * s));
+    }
+  }
+  if (im.algo == Algo::kIndirect) {
+    // The per-column arrays in panel order.
+    const size_t cols = im.panels.back().col + static_cast<size_t>(16) * im.panels.back().nv;
+    im.igBias.assign(cols, 0);
+    im.igScale.assign(cols, 0.0f);
+    if (!im.biasF.empty()) im.igBiasF.assign(cols, 0.0f);
+    for (size_t p = 0; p < im.panels.size(); ++p) {
+      const Impl::Panel& pn = im.panels[p];
+      const int grp = static_cast<int>(p) / im.panelsPerGroup;
+      for (int s = 0; s < 16 * pn.nv; ++s) {
+        const int cg = pn.n0 + (pn.permuted ? igemmPermutedColumn(s) : s);
+        if (cg >= coutG) continue;
+        const int co = grp * coutG + cg;
+        im.igBias[pn.col + s] = im.bias32[co];
+        im.igScale[pn.col + s] = im.scale[co];
+        if (!im.igBiasF.empty()) im.igBiasF[pn.col + s] = im.biasF[co];
+      }
     }
   }
   return conv;
@@ -374,6 +460,45 @@ void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG,
       }
     }
   }
+}
+
+// Indirection rows [m0, m0 + rows): for each output pixel, kp pointers (kernel row major) to
+// the input pixel each tap reads, or to `zero` (the input zero point) where the tap falls in the
+// padding.
+void buildIndirection(const Conv2dConfig& c, const ConvGeometry& g, const uint8_t* x, const uint8_t* zero, int64_t m0,
+                      int rows, const uint8_t** ind) {
+  const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+  int b = static_cast<int>(m0 / perImage);
+  const int rem = static_cast<int>(m0 % perImage);
+  int oy = rem / g.ow, ox = rem % g.ow;
+  const size_t rowBytes = static_cast<size_t>(g.w) * c.cin;
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* img = x + static_cast<size_t>(b) * g.h * rowBytes;
+    const int iy0 = oy * c.strideH - g.padTop, ix0 = ox * c.strideW - g.padLeft;
+    for (int ky = 0; ky < c.kh; ++ky) {
+      const int iy = iy0 + ky * c.dilationH;
+      if (iy < 0 || iy >= g.h) {
+        for (int kx = 0; kx < c.kw; ++kx) *ind++ = zero;
+        continue;
+      }
+      const uint8_t* row = img + static_cast<size_t>(iy) * rowBytes;
+      for (int kx = 0; kx < c.kw; ++kx) {
+        const int ix = ix0 + kx * c.dilationW;
+        *ind++ = (ix >= 0 && ix < g.w) ? row + static_cast<size_t>(ix) * c.cin : zero;
+      }
+    }
+    if (++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) {
+        oy = 0;
+        ++b;
+      }
+    }
+  }
+}
+
+void flipSign(const uint8_t* x, size_t n, uint8_t* dst) {
+  for (size_t i = 0; i < n; ++i) dst[i] = x[i] ^ 0x80;
 }
 
 }  // namespace
@@ -437,6 +562,71 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
                  c.cout, l.epilogue(), 1);
           },
           threads);
+      return;
+    }
+    case Algo::kIndirect: {
+      const size_t imgIn = static_cast<size_t>(h) * w * c.cin;
+      const uint8_t* xs = x;
+      if (c.inputType == DType::kS8) {
+        uint8_t* fx = static_cast<uint8_t*>(tIm2col.get(imgIn * n));
+        flipSign(x, imgIn * n, fx);
+        xs = fx;
+      }
+      const int kp = im.kp;
+      const int ppg = im.panelsPerGroup;
+      // Row blocks (a multiple of every tile height), split further so that each thread gets
+      // about 4 tasks; when there are too few rows, the panels are split as well.
+      constexpr int kUnit = 24;
+      int64_t mc = std::min<int64_t>(M, 192);
+      if (threads > 1 && (M + mc - 1) / mc < 4 * threads)
+        mc = std::max<int64_t>(kUnit, ((M + 4 * threads - 1) / (4 * threads) + kUnit - 1) / kUnit * kUnit);
+      mc = std::min<int64_t>(mc, M);
+      const int64_t mBlocks = (M + mc - 1) / mc;
+      int pg = ppg;
+      if (threads > 1 && mBlocks * c.groups < 4 * threads) {
+        const int64_t want = 4 * threads;
+        pg = static_cast<int>(std::max<int64_t>(1, (ppg * mBlocks * c.groups + want - 1) / want / (mBlocks * c.groups)));
+        pg = std::max(1, std::min(pg, ppg));
+      }
+      const int pGroups = (ppg + pg - 1) / pg;
+      const int64_t tasks = mBlocks * c.groups * pGroups;
+      IgemmArgs base{};
+      base.kp = kp;
+      base.cinG = im.cinG;
+      base.ldcBytes = static_cast<size_t>(c.cout) * ob;
+      base.ep.kind = static_cast<GemmOut>(c.outputType);
+      base.ep.zeroPoint = c.output.zeroPoint;
+      base.ep.lo = im.lo;
+      base.ep.hi = im.hi;
+      auto runTask = [&](int t, int) {
+        const int pgi = static_cast<int>(t % pGroups);
+        const int grp = static_cast<int>((t / pGroups) % c.groups);
+        const int64_t m0 = t / pGroups / c.groups * mc;
+        const int rows = static_cast<int>(std::min(mc, M - m0));
+        const uint8_t** ind = static_cast<const uint8_t**>(tInd.get(static_cast<size_t>(rows) * kp * sizeof(void*)));
+        buildIndirection(c, g, xs, im.zeroRow.get(), m0, rows, ind);
+        IgemmArgs a = base;
+        a.ind = ind;
+        a.aOffset = static_cast<size_t>(grp) * im.cinG;
+        a.m = rows;
+        for (int p = pgi * pg; p < std::min(ppg, (pgi + 1) * pg); ++p) {
+          const Impl::Panel& pn = im.panels[static_cast<size_t>(grp) * ppg + p];
+          a.b = im.igBuf.get() + pn.off;
+          a.nv = pn.nv;
+          a.nvalid = std::min(16 * pn.nv, im.coutG - pn.n0);
+          a.permuted = pn.permuted;
+          a.c = static_cast<uint8_t*>(y) + (static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * im.coutG + pn.n0) * ob;
+          a.ep.bias32 = im.igBias.data() + pn.col;
+          a.ep.scale = im.igScale.data() + pn.col;
+          a.ep.biasF = im.igBiasF.empty() ? nullptr : im.igBiasF.data() + pn.col;
+          im.ig->run(a);
+        }
+      };
+      if (threads <= 1 || tasks <= 1) {
+        for (int t = 0; t < static_cast<int>(tasks); ++t) runTask(t, 0);
+      } else {
+        pool.parallelFor(static_cast<int>(tasks), runTask, threads);
+      }
       return;
     }
     case Algo::kDepthwise: {

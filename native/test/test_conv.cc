@@ -1,5 +1,6 @@
 // Convolution and ConvTranspose: every ISA (and thread count) bit-exact with the reference
 // (conv2dReference, straight from the definition).
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -101,19 +102,29 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
     const Isa isa = static_cast<Isa>(i);
     if (!isaSupported(isa)) continue;
     c.isa = isa;
-    auto conv = Conv2d::create(c);
-    for (int threads : {1, 2}) {
-      std::vector<uint8_t> got(ysize, 0xCD);
-      conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
-      if (got != want) {
-        size_t at = 0;
-        while (got[at] == want[at]) ++at;
-        qt::fail(__FILE__, __LINE__, describe(cc) + " isa=" + isaName(isa) + " algo=" + conv->algorithm() +
-                                         " threads=" + std::to_string(threads) + " first mismatch at byte " +
-                                         std::to_string(at) + " of " + std::to_string(ysize));
-        return;
+    // Every path that can run this layer on this ISA (automatic choice first; a forced path that
+    // does not apply falls back to one already checked).
+    std::vector<std::string> seen;
+    for (ConvAlgorithm algo : {ConvAlgorithm::kAuto, ConvAlgorithm::kIndirect, ConvAlgorithm::kIm2col, ConvAlgorithm::kGemm}) {
+      c.algorithm = algo;
+      auto conv = Conv2d::create(c);
+      const std::string name = conv->algorithm();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      for (int threads : {1, 2}) {
+        std::vector<uint8_t> got(ysize, 0xCD);
+        conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
+        if (got != want) {
+          size_t at = 0;
+          while (got[at] == want[at]) ++at;
+          qt::fail(__FILE__, __LINE__, describe(cc) + " isa=" + isaName(isa) + " algo=" + name +
+                                           " threads=" + std::to_string(threads) + " first mismatch at byte " +
+                                           std::to_string(at) + " of " + std::to_string(ysize));
+          return;
+        }
       }
     }
+    c.algorithm = ConvAlgorithm::kAuto;
   }
 }
 
@@ -187,6 +198,45 @@ TEST(conv_every_isa_matches_reference_random) {
     cc.clip = it % 10 == 6;
     if (cc.out == DType::kS32 && cc.bias) cc.bias = false;  // s32 adds no real bias
     runConvCase(cc, 100 + it);
+  }
+}
+
+TEST(conv_indirect_paths_match_reference_random) {
+  // Layers the implicit-GEMM path takes (cin/groups a multiple of 4, symmetric weights): output
+  // channel counts around the panel widths (16..64 and the 64 + tail split), groups, strides,
+  // dilations, pads up to the whole kernel, 1x1 inputs, batches, every output type.
+  qt::Rng r(4242);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int couts[] = {1, 5, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 80, 96, 113, 128, 130, 200};
+  for (int it = 0; it < 60; ++it) {
+    ConvCase cc{};
+    cc.n = r.uniform(1, 3);
+    cc.h = it % 10 == 7 ? 1 : r.uniform(1, 11);
+    cc.w = it % 10 == 7 ? 1 : r.uniform(1, 11);
+    cc.groups = it % 7 == 3 ? r.uniform(2, 3) : 1;
+    cc.cin = cc.groups * 4 * r.uniform(1, it % 5 == 0 ? 40 : 8);
+    cc.cout = cc.groups * couts[it % (sizeof couts / sizeof couts[0])];
+    cc.kh = r.uniform(1, 5);
+    cc.kw = r.uniform(1, 5);
+    cc.sh = r.uniform(1, 3);
+    cc.sw = r.uniform(1, 3);
+    cc.dh = r.uniform(1, 2);
+    cc.dw = r.uniform(1, 3);
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.pt = r.uniform(0, ekh);
+    cc.pb = r.uniform(0, ekh);
+    cc.pl = r.uniform(0, ekw);
+    cc.pr = r.uniform(0, ekw);
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    cc.autoPad = it % 17 == 5 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    cc.in = it % 3 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[(it / 2) % 4];
+    cc.perChannel = it % 4 != 1;
+    cc.bias = cc.out != DType::kS32 && it % 5 != 2;
+    cc.relu = it % 6 == 1;
+    cc.clip = it % 8 == 5;
+    runConvCase(cc, 3000 + it);
   }
 }
 
