@@ -661,8 +661,10 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.ep.zeroPoint = c.output.zeroPoint;
       base.ep.lo = im.lo;
       base.ep.hi = im.hi;
-      // Tasks: bands of output rows of each image.
-      const int band = std::max(1, std::min(g.oh, (g.oh * n + 4 * threads - 1) / (4 * threads)));
+      // Tasks: bands of output rows of each image. Every band re-transforms the kh - 1 input rows
+      // above it, so bands stay tall: one per image on one thread, about two per thread otherwise.
+      const int perThread = threads > 1 ? 2 * threads : 1;
+      const int band = std::max(1, std::min(g.oh, (g.oh * n + perThread - 1) / perThread));
       const int bandsPerImage = (g.oh + band - 1) / band;
       pool.parallelFor(
           n * bandsPerImage,

@@ -291,6 +291,38 @@ TEST(conv_every_isa_matches_reference_layers) {
       }
 }
 
+TEST(depthwise_wide_rows_match_reference) {
+  // Rows wider than one strip of the AVX-512 kernel's windows (several strips per row), channel
+  // counts with many phases (c / gcd(c, 64)), dilation with stride, batches, every output type.
+  qt::Rng r(8080);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int chans[] = {3, 24, 40, 96, 120, 960};
+  for (int it = 0; it < 18; ++it) {
+    ConvCase cc{};
+    cc.n = 1 + it % 2;
+    cc.h = r.uniform(3, 7);
+    cc.w = it % 6 == 5 ? r.uniform(3, 9) : r.uniform(40, 90);
+    cc.cin = cc.cout = cc.groups = chans[it % 6];
+    cc.kh = cc.kw = it % 3 == 2 ? 5 : 3;
+    if (it % 7 == 3) cc.kw = 7;  // two tap groups plus a partial one
+    cc.sh = cc.sw = 1 + (it / 2) % 2;
+    cc.dh = cc.dw = it % 5 == 4 ? 2 : 1;
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.pt = ekh / 2;
+    cc.pb = ekh / 2;
+    cc.pl = it % 4 == 1 ? ekw - 1 : ekw / 2;  // more than the half width on one side
+    cc.pr = ekw / 2;
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    cc.in = it % 4 == 2 ? DType::kS8 : DType::kU8;
+    cc.out = outs[it % 4];
+    cc.perChannel = it % 3 != 1;
+    cc.bias = cc.out != DType::kS32;
+    cc.relu = it % 4 == 0;
+    cc.clip = it % 8 == 4;
+    runConvCase(cc, 8100 + it);
+  }
+}
+
 TEST(convtranspose_every_isa_matches_reference) {
   qt::Rng r(77);
   const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
