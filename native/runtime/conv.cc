@@ -20,6 +20,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "qint8/cpu.h"
 #include "qint8/gemm.h"
@@ -48,6 +49,24 @@ const DwKernelTable& dwKernels(Isa isa) {
       nullptr, nullptr, nullptr,  // neon, neondot, i8mm
   };
   return selectTable(isa, tables, "depthwise conv");
+}
+
+const Col2imKernelTable& col2imKernels(Isa isa) {
+  static const IsaTables<Col2imKernelTable> tables = {
+      col2imKernelsRef(),
+#if defined(QINT8_HAVE_AVX2)
+      col2imKernelsAvx2(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_AVX512VNNI)
+      col2imKernelsAvx512(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+  };
+  return selectTable(isa, tables, "col2im");
 }
 
 namespace {
@@ -162,6 +181,12 @@ struct Conv2d::Impl {
   // kDepthwise
   const DwKernelTable* dw = nullptr;
   std::unique_ptr<uint8_t, void (*)(void*)> dwBuf{nullptr, alignedFree};
+  // kTranspose: tDirect when kernel == stride (no pads, dilation or output padding, one group):
+  // every output pixel takes exactly one kernel position, so gemms[ky] ([kw * cout] x [cin],
+  // column kx * cout + co) writes output row iy * sh + ky directly, output stage included.
+  // Otherwise the per-group GEMMs produce int32 columns that c2i gathers (col2im).
+  bool tDirect = false;
+  const Col2imKernelTable* c2i = nullptr;
   std::vector<int32_t> bias32;       // kDepthwise: -zx * sum(w) + biasQ; kTranspose: biasQ
   std::vector<float> scale, biasF;   // per channel
   int32_t lo = 0, hi = 0;
@@ -245,8 +270,48 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
   if (c.weightZeroPoint)
     for (int j = 0; j < c.weightZeroPointCount; ++j) asym |= c.weightZeroPoint[j] != 0;
 
-  if (c.transposed) {
+  const bool noPads = c.autoPad != AutoPad::kNotSet || (c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 && c.padRight == 0);
+  if (c.transposed && c.groups == 1 && c.kh == c.strideH && c.kw == c.strideW && c.dilationH == 1 && c.dilationW == 1 &&
+      c.outputPaddingH == 0 && c.outputPaddingW == 0 && noPads) {
+    // With kernel == stride the SAME pads are 0 as well (stride * in - out = 0).
     im.algo = Algo::kTranspose;
+    im.tDirect = true;
+    const int nCols = c.kw * c.cout;
+    std::vector<int8_t> wk(static_cast<size_t>(nCols) * c.cin);
+    std::vector<float> scol(nCols), bcol(c.bias ? nCols : 0);
+    std::vector<int32_t> bqcol(c.biasQ ? nCols : 0), zcol(c.weightZeroPoint ? nCols : 0);
+    for (int kx = 0; kx < c.kw; ++kx)
+      for (int co = 0; co < c.cout; ++co) {
+        const int j = kx * c.cout + co;
+        scol[j] = c.weightScale[c.weightScaleCount == 1 ? 0 : co];
+        if (c.bias) bcol[j] = c.bias[co];
+        if (c.biasQ) bqcol[j] = c.biasQ[co];
+        if (c.weightZeroPoint) zcol[j] = c.weightZeroPoint[c.weightZeroPointCount == 1 ? 0 : co];
+      }
+    for (int ky = 0; ky < c.kh; ++ky) {
+      for (int kx = 0; kx < c.kw; ++kx)
+        for (int co = 0; co < c.cout; ++co)
+          for (int ci = 0; ci < c.cin; ++ci)
+            wk[(static_cast<size_t>(kx) * c.cout + co) * c.cin + ci] = c.weight[(static_cast<size_t>(ci) * c.cout + co) * kp + ky * c.kw + kx];
+      LinearConfig l = groupConfig(nCols, c.cin, wk.data());
+      l.weightScale = scol.data();
+      l.weightScaleCount = nCols;
+      l.weightZeroPoint = c.weightZeroPoint ? zcol.data() : nullptr;
+      l.weightZeroPointCount = c.weightZeroPoint ? nCols : 0;
+      l.bias = c.bias ? bcol.data() : nullptr;
+      l.biasQ = c.biasQ ? bqcol.data() : nullptr;
+      l.outputType = c.outputType;
+      l.output = c.output;
+      l.relu = c.relu;
+      l.hasClip = c.hasClip;
+      l.clipMin = c.clipMin;
+      l.clipMax = c.clipMax;
+      im.gemms.push_back(Linear::create(l));
+    }
+    // The checks of the output stage below apply too (the arrays they build go unused).
+  } else if (c.transposed) {
+    im.algo = Algo::kTranspose;
+    im.c2i = &col2imKernels(c.isa);
     // Group g's GEMM: columns (kernel position t, output channel cg) -> row t * coutG + cg,
     // weights W[g*cinG + ci][cg][ky][kx] (ONNX ConvTranspose layout [cin][cout/groups][kh][kw]).
     std::vector<int8_t> wg(static_cast<size_t>(kp) * coutG * cinG);
@@ -683,13 +748,48 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       return;
     }
     case Algo::kTranspose: {
-      // Bands of output rows; each band runs the GEMM on the input rows that reach it.
+      if (im.tDirect) {
+        // Input row iy and kernel row ky give output row iy * sh + ky: input pixel ix writes
+        // output pixels ix * sw .. ix * sw + kw - 1, i.e. kw * cout contiguous outputs.
+        const int tasks = n * h * c.kh;
+        pool.parallelFor(
+            tasks,
+            [&](int t, int) {
+              const int ky = t % c.kh, iy = (t / c.kh) % h, b = t / c.kh / h;
+              const Linear& l = *im.gemms[ky];
+              const uint8_t* xr = x + (static_cast<size_t>(b) * h + iy) * w * c.cin;
+              uint8_t* yr = static_cast<uint8_t*>(y) + ((static_cast<size_t>(b) * g.oh + iy * c.strideH + ky) * g.ow) * c.cout * ob;
+              gemm(l.packed(), xr, c.cin, c.inputType == DType::kS8, w, yr, static_cast<size_t>(c.kw) * c.cout, l.epilogue(), 1);
+            },
+            threads);
+        return;
+      }
+      // Bands of output rows; each band runs the GEMM on the input rows that reach it, then
+      // gathers every output pixel's columns (col2im) and applies the output stage (c2i).
       const int kp = im.kp, coutG = im.coutG, cinG = im.cinG;
       const size_t colW = static_cast<size_t>(kp) * coutG;  // GEMM output columns per group
       const int ekh = (c.kh - 1) * c.dilationH + 1;
       const int band = std::max(1, std::min(g.oh, 4 * c.strideH));
       const int bandsPerImage = (g.oh + band - 1) / band;
-      const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+      // Per output column ox: the (input column, kernel column) pairs that reach it.
+      std::vector<int> xBegin(static_cast<size_t>(g.ow) + 1), xIx, xKx;
+      for (int ox = 0; ox < g.ow; ++ox) {
+        xBegin[ox] = static_cast<int>(xIx.size());
+        for (int kx = 0; kx < c.kw; ++kx) {
+          const int tx = ox + g.padLeft - kx * c.dilationW;
+          if (tx < 0 || tx % c.strideW) continue;
+          const int ix = tx / c.strideW;
+          if (ix >= w) continue;
+          xIx.push_back(ix);
+          xKx.push_back(kx);
+        }
+      }
+      xBegin[g.ow] = static_cast<int>(xIx.size());
+      GemmEpilogue ep{};
+      ep.kind = static_cast<GemmOut>(c.outputType);
+      ep.zeroPoint = c.output.zeroPoint;
+      ep.lo = im.lo;
+      ep.hi = im.hi;
       pool.parallelFor(
           n * bandsPerImage * c.groups,
           [&](int t, int) {
@@ -707,44 +807,33 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
             const Linear& l = *im.gemms[grp];
             const uint8_t* xb = x + (static_cast<size_t>(b) * h + iy0) * w * c.cin + static_cast<size_t>(grp) * cinG;
             if (rowsIn > 0) gemm(l.packed(), xb, c.cin, c.inputType == DType::kS8, rowsIn, cols, colW, l.epilogue(), 1);
-            for (int oy = oy0; oy < oy1; ++oy)
-              for (int ox = 0; ox < g.ow; ++ox) {
-                int32_t* acc = static_cast<int32_t*>(tAcc.get(static_cast<size_t>(coutG) * 4));
-                for (int cg = 0; cg < coutG; ++cg) acc[cg] = im.bias32[grp * coutG + cg];
-                for (int ky = 0; ky < c.kh; ++ky) {
-                  const int ty = oy + g.padTop - ky * c.dilationH;
-                  if (ty < 0 || ty % c.strideH) continue;
-                  const int iy = ty / c.strideH;
-                  if (iy < iy0 || iy >= iy1) continue;
-                  for (int kx = 0; kx < c.kw; ++kx) {
-                    const int tx = ox + g.padLeft - kx * c.dilationW;
-                    if (tx < 0 || tx % c.strideW) continue;
-                    const int ix = tx / c.strideW;
-                    if (ix >= w) continue;
-                    const int32_t* col = cols + (static_cast<size_t>(iy - iy0) * w + ix) * colW + static_cast<size_t>(ky * c.kw + kx) * coutG;
-                    for (int cg = 0; cg < coutG; ++cg) acc[cg] += col[cg];
-                  }
-                }
-                const size_t base = ((static_cast<size_t>(b) * g.oh + oy) * g.ow + ox) * c.cout + static_cast<size_t>(grp) * coutG;
-                for (int cg = 0; cg < coutG; ++cg) {
-                  const int co = grp * coutG + cg;
-                  switch (c.outputType) {
-                    case DType::kU8:
-                      static_cast<uint8_t*>(y)[base + cg] = static_cast<uint8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
-                      break;
-                    case DType::kS8:
-                      static_cast<int8_t*>(y)[base + cg] = static_cast<int8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
-                      break;
-                    case DType::kF32:
-                      static_cast<float*>(y)[base + cg] = dequantizeAcc(acc[cg], im.scale[co], im.biasF.empty() ? 0.0f : im.biasF[co]);
-                      break;
-                    case DType::kS32:
-                      static_cast<int32_t*>(y)[base + cg] = acc[cg];
-                      break;
-                  }
-                }
-                (void)requant;
+            const int32_t** rows = static_cast<const int32_t**>(tAcc.get(static_cast<size_t>(kp) * sizeof(void*)));
+            GemmEpilogue e = ep;
+            e.bias32 = im.bias32.data() + static_cast<size_t>(grp) * coutG;
+            e.scale = im.scale.data() + static_cast<size_t>(grp) * coutG;
+            e.biasF = im.biasF.empty() ? nullptr : im.biasF.data() + static_cast<size_t>(grp) * coutG;
+            std::vector<int> kys(c.kh), iys(c.kh);
+            for (int oy = oy0; oy < oy1; ++oy) {
+              // The kernel rows that reach this output row.
+              int nky = 0;
+              for (int ky = 0; ky < c.kh; ++ky) {
+                const int ty = oy + g.padTop - ky * c.dilationH;
+                if (ty < 0 || ty % c.strideH) continue;
+                const int iy = ty / c.strideH;
+                if (iy < iy0 || iy >= iy1) continue;
+                kys[nky] = ky;
+                iys[nky++] = iy;
               }
+              uint8_t* yRow = static_cast<uint8_t*>(y) + ((static_cast<size_t>(b) * g.oh + oy) * g.ow * c.cout + static_cast<size_t>(grp) * coutG) * ob;
+              for (int ox = 0; ox < g.ow; ++ox) {
+                int nr = 0;
+                for (int e2 = xBegin[ox]; e2 < xBegin[ox + 1]; ++e2)
+                  for (int r = 0; r < nky; ++r)
+                    rows[nr++] = cols + (static_cast<size_t>(iys[r] - iy0) * w + xIx[e2]) * colW +
+                                 static_cast<size_t>(kys[r] * c.kw + xKx[e2]) * coutG;
+                im.c2i->sumStage(rows, nr, coutG, e, yRow + static_cast<size_t>(ox) * c.cout * ob);
+              }
+            }
           },
           threads);
       return;

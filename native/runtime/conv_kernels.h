@@ -58,3 +58,21 @@ struct IgemmKernelTable {
 const IgemmKernelTable* igemmKernelsAvx512Vnni();
 
 }  // namespace qint8
+
+namespace qint8 {
+
+// ConvTranspose's gather ("col2im") and output stage for one output pixel:
+//   out[j] = stage(bias32[j] + sum_r rows[r][j]),  j < n
+// (int32 sums wrap like the accumulator; stage by ep.kind with per-column scale / biasF, as
+// GemmEpilogue; weightZeroPoint unused). nrows may be 0.
+struct Col2imKernelTable {
+  Isa isa;
+  void (*sumStage)(const int32_t* const* rows, int nrows, int n, const GemmEpilogue& ep, void* out);
+};
+
+const Col2imKernelTable* col2imKernelsRef();
+const Col2imKernelTable* col2imKernelsAvx2();
+const Col2imKernelTable* col2imKernelsAvx512();
+const Col2imKernelTable& col2imKernels(Isa isa);
+
+}  // namespace qint8

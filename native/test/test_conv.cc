@@ -381,6 +381,54 @@ TEST(convtranspose_every_isa_matches_reference) {
   }
 }
 
+TEST(convtranspose_paths_match_reference_random) {
+  // Kernel == stride (the direct path: the GEMM writes the output pixels itself) and
+  // overlapping kernels (col2im + output stage kernels) with output channel counts around the
+  // vector widths (tails), groups, asymmetric weights, every output type, batches.
+  qt::Rng r(31337);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int couts[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 48};
+  for (int it = 0; it < 36; ++it) {
+    ConvCase cc{};
+    cc.transposed = true;
+    cc.n = r.uniform(1, 2);
+    cc.h = r.uniform(1, 7);
+    cc.w = r.uniform(1, 9);
+    const bool direct = it % 2 == 0;
+    cc.groups = !direct && it % 6 == 3 ? 2 : 1;
+    cc.cin = cc.groups * r.uniform(1, 40);
+    cc.cout = cc.groups * couts[it % (sizeof couts / sizeof couts[0])];
+    cc.kh = r.uniform(1, 4);
+    cc.kw = r.uniform(1, 4);
+    cc.dh = cc.dw = 1;
+    if (direct) {
+      cc.sh = cc.kh;
+      cc.sw = cc.kw;
+      cc.autoPad = it % 8 == 2 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    } else {
+      cc.sh = r.uniform(1, 3);
+      cc.sw = r.uniform(1, 3);
+      cc.dh = it % 5 == 1 ? 2 : 1;
+      cc.pt = r.uniform(0, cc.kh - 1);
+      cc.pl = r.uniform(0, cc.kw - 1);
+      cc.pb = r.uniform(0, cc.kh - 1);
+      cc.pr = r.uniform(0, cc.kw - 1);
+      cc.oph = r.uniform(0, std::max(cc.sh, cc.dh) - 1);
+      cc.opw = r.uniform(0, cc.sw - 1);
+      if (cc.sh * (cc.h - 1) + cc.oph + (cc.kh - 1) * cc.dh + 1 <= cc.pt + cc.pb) cc.pt = cc.pb = 0;
+      if (cc.sw * (cc.w - 1) + cc.opw + cc.kw <= cc.pl + cc.pr) cc.pl = cc.pr = 0;
+    }
+    cc.in = it % 3 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[(it / 2) % 4];
+    cc.perChannel = it % 4 != 1;
+    cc.bias = cc.out != DType::kS32 && it % 5 != 2;
+    cc.asym = it % 7 == 4;
+    cc.relu = it % 6 == 0;
+    cc.clip = it % 9 == 3;
+    runConvCase(cc, 7000 + it);
+  }
+}
+
 TEST(conv_rejects_bad_configs) {
   Conv2dConfig c;
   std::vector<int8_t> w(9);
