@@ -1,7 +1,9 @@
 // qint8 — fast int8 inference and quantization for Node.js.
 import { conv2d, conv2dAsync, packConv2d } from './ops/conv';
 import { linear, linearAsync, packLinear } from './ops/linear';
-import { dequantize, quantize } from './quant/quantize';
+import { type QuantizeParams, dequantize, quantize as quantizeTensor } from './quant/quantize';
+import { type ModelInput, type QuantizeOptions, QuantizedModel, quantizeModel } from './quant/flow';
+import { Graph } from './graph/ir';
 import { add, mul } from './ops/binary';
 import { applyLookupTable, lookupTable, unary } from './ops/lut';
 import { averagePool2d, globalAveragePool, maxPool2d } from './ops/pool';
@@ -15,7 +17,7 @@ export { PackedConv2d, packConv2d, conv2d, conv2dAsync } from './ops/conv';
 export type { PackConv2dOptions, Conv2dOptions, Padding } from './ops/conv';
 export { computeQParams, roundHalfEven } from './quant/qparams';
 export type { QParams, ChannelQParams, QParamsOptions, QScheme, QuantType } from './quant/qparams';
-export { quantize, dequantize } from './quant/quantize';
+export { dequantize } from './quant/quantize';
 export type { QuantizeParams } from './quant/quantize';
 export { resolveQParamsOptions } from './quant/qparams';
 export type { ResolvedQParamsOptions } from './quant/qparams';
@@ -28,6 +30,7 @@ export type { Backend, QConfig, QConfigOptions } from './quant/qconfig';
 export { tensorMinMax, channelMinMax, accumulateHistogram } from './quant/observe';
 export type { ObserverInput, TensorLike, NonFiniteCounts, MinMaxResult, ChannelMinMaxResult, BinRule, HistogramOptions, HistogramResult } from './quant/observe';
 export { cpuInfo, configure, measurePeakGops, defaultThreads } from './runtime';
+export { measurePeakGflops } from './ops/fp32';
 export type { CpuInfo, ConfigureOptions, IsaName } from './runtime';
 export type { QuantDType } from './check';
 export { add, mul, broadcastShape } from './ops/binary';
@@ -52,7 +55,7 @@ export const ops = {
   packConv2d,
   conv2d,
   conv2dAsync,
-  quantize,
+  quantize: quantizeTensor,
   dequantize,
   add,
   mul,
@@ -67,6 +70,27 @@ export const ops = {
   concat,
   dynamicQuantize,
 };
+
+/**
+ * quantize(x, params[, out]): a float32 tensor to uint8 / int8 (affine or symmetric, per tensor
+ * or per channel) — the same function as ops.quantize.
+ * quantize(model, options): a float ONNX model (path, bytes or Graph) to a QuantizedModel,
+ * static (calibrated on options.data) or dynamic.
+ */
+export function quantize(x: Float32Array, params: QuantizeParams, out?: Uint8Array | Int8Array): Uint8Array | Int8Array;
+export function quantize(model: ModelInput, options?: QuantizeOptions): Promise<QuantizedModel>;
+export function quantize(a: Float32Array | ModelInput, b?: QuantizeParams | QuantizeOptions, c?: Uint8Array | Int8Array): Uint8Array | Int8Array | Promise<QuantizedModel> {
+  if (typeof a === 'string' || a instanceof Uint8Array || a instanceof ArrayBuffer || a instanceof Graph) return quantizeModel(a, b as QuantizeOptions | undefined);
+  return quantizeTensor(a, b as QuantizeParams, c);
+}
+
+// Model quantization: prepare / calibrate / convert, dynamic mode, simulation, reports.
+export { prepare, simulate, quantizeModel, PreparedModel, QuantizedModel, CALIBRATION_METHODS } from './quant/flow';
+export type { ModelInput, Feeds, CalibrationMethod, CalibrationOptions, PrepareOptions, QuantizeOptions, TensorQuantInfo, WeightQuantInfo, QuantReport } from './quant/flow';
+export { planQuantization, buildQdqGraph } from './quant/plan';
+export type { QuantPlan, QuantPoint, Role, WeightUse } from './quant/plan';
+export { fuseQdq, foldQdqConstants, hasQdq } from './graph/passes/qdq';
+export type { QdqReport } from './graph/passes/qdq';
 
 // Sessions (onnxruntime's shape) on the native graph engine.
 export { InferenceSession } from './session';
@@ -83,7 +107,7 @@ export type { OpOptions as GraphOpOptions } from './graph/builder';
 export { makeTensor } from './graph/tensor';
 export type { Tensor as GraphTensor, DType, TensorData as GraphTensorData } from './graph/tensor';
 export { inferShapes, bindShapes } from './graph/infer';
-export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
+export { optimize, foldConstants, foldBatchNorm, fuseActivations, fuseHardSwish, fuseLayerNorm, removeIdentity, eliminateDeadCode, planLayout } from './graph/passes';
 export type { OptimizeOptions, OptimizeReport, LayoutReport } from './graph/passes';
 export { importModel, loadModel, OnnxImportError } from './onnx/import';
 export type { ImportOptions } from './onnx/import';

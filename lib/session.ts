@@ -10,7 +10,8 @@ import { CompiledGraph } from './engine/compile';
 import type { TensorData as OpData } from './engine/ops';
 import { Graph } from './graph/ir';
 import { inferShapes } from './graph/infer';
-import { optimize, planLayout } from './graph/passes';
+import { optimize, planLayout, removeIdentity } from './graph/passes';
+import { foldQdqConstants, fuseQdq, hasQdq } from './graph/passes/qdq';
 import type { DType } from './graph/tensor';
 import { type ImportOptions, OnnxImportError, importModel, loadModel } from './onnx/import';
 import { type IsaName, checkIsa } from './runtime';
@@ -32,6 +33,12 @@ export interface SessionOptions {
   isa?: IsaName;
   /** Plans kept per session (one per input-shape signature). Default 16. */
   maxPlans?: number;
+  /**
+   * QDQ models (QuantizeLinear / DequantizeLinear around float ops): 'fuse' (default) runs them
+   * as int8 ops (lib/graph/passes/qdq.ts); 'simulate' runs the float ops with the Q/DQ pairs as
+   * written (fake quantization).
+   */
+  qdq?: 'fuse' | 'simulate';
   /** Folder of external data files when the model is given as bytes. */
   externalDataDir?: string;
   [other: string]: unknown;
@@ -110,6 +117,13 @@ export class InferenceSession {
     this.outputNames = graph.outputs.map((v) => v.name);
     this.inputMetadata = graph.inputs.map((v) => meta(v.name, v.dtype, v.shape));
     this.outputMetadata = graph.outputs.map((v) => meta(v.name, graph.info(v.name).dtype, graph.info(v.name).shape));
+    const qdq = opts.qdq ?? 'fuse';
+    if (qdq !== 'fuse' && qdq !== 'simulate') throw new TypeError(`qdq must be 'fuse' or 'simulate', got ${String(qdq)}`);
+    if (hasQdq(graph)) {
+      removeIdentity(graph);
+      if (qdq === 'fuse') fuseQdq(graph);
+      else foldQdqConstants(graph);
+    }
     if (level !== 'disabled') optimize(graph);
     planLayout(graph);
     inferShapes(graph);
@@ -187,7 +201,9 @@ export class InferenceSession {
       const src = pt.from === 'input' ? inputs[pt.index] : (this.graph.constants.get(pt.name)!.data as OpData);
       (outputs[j] as unknown as { set(a: ArrayLike<unknown>): void }).set(src as ArrayLike<unknown>);
     }
-    return { cp, inputs, outputs, wanted };
+    // The plan does not write pass-through outputs (it expects empty buffers for them).
+    const planOutputs = cp.passthrough.size ? outputs.map((o, j) => (cp.passthrough.has(j) ? new Uint8Array(0) : o)) : outputs;
+    return { cp, inputs, outputs, planOutputs, wanted };
   }
 
   private result(cp: { outputShapes: number[][] }, outputs: OpData[], wanted: readonly string[]): Record<string, Tensor> {
@@ -202,14 +218,14 @@ export class InferenceSession {
   /** Runs the model off the event loop (one async hop). fetches: output names or preallocated tensors. */
   async run(feeds: Record<string, Tensor>, fetches?: FetchesType | Record<string, unknown>, _options?: Record<string, unknown>): Promise<Record<string, Tensor>> {
     const p = this.prepare(feeds, fetches);
-    await p.cp.plan.runAsync(p.inputs, p.outputs, this.maxThreads);
+    await p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 
   /** Runs the model on the calling thread (for worker threads and scripts). */
   runSync(feeds: Record<string, Tensor>, fetches?: FetchesType): Record<string, Tensor> {
     const p = this.prepare(feeds, fetches);
-    p.cp.plan.run(p.inputs, p.outputs, this.maxThreads);
+    p.cp.plan.run(p.inputs, p.planOutputs, this.maxThreads);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 

@@ -7,8 +7,10 @@
 //        -cpu cortex-a76 -> neondot   (sdot/udot, no i8mm)
 //        -cpu max        -> i8mm      (every feature qemu emulates, i8mm included)
 //      Every run compares each tier the model supports against the scalar reference (the test
-//      binary prints the tiers and the comparison counts), with QINT8_ISA set to the model's top
-//      tier (the override) and QINT8_TEST_EXPECT_BEST making detection itself part of the test.
+//      binary prints the tiers and the comparison counts per family and tier), with QINT8_ISA set
+//      to the model's top tier (the override) and QINT8_TEST_EXPECT_BEST making detection itself
+//      part of the test; the run fails unless every op family was compared on the tier, with the
+//      kernels the tier is meant to run (expectedLabels below).
 //      One more run asks cortex-a53 for i8mm and checks that the override is refused, not obeyed.
 //   2. cross-builds the full addon (qint8.node, aarch64) against the node-api-headers package and
 //      checks that it is an aarch64 shared object whose only undefined napi_* symbols are
@@ -81,6 +83,22 @@ if (sanitize) {
   process.exit(0);
 }
 
+// The comparison labels (qt::covered in native/test) a tier's run must print: family/tier when the
+// family has kernels of its own for the tier, family/tier->ran when the tier runs another tier's.
+// GEMM and the GEMM-based convolutions have all three tiers; depthwise convolution has neon and
+// neondot (i8mm runs the dotprod kernel); the elementwise families have NEON kernels only.
+function expectedLabels(tier) {
+  const own = { neon: 'neon', neondot: 'neondot', i8mm: 'i8mm' };
+  const dw = { neon: 'neon', neondot: 'neondot', i8mm: 'neondot' };
+  const label = (family, ran) => (ran === tier ? `${family}/${tier}` : `${family}/${tier}->${ran}`);
+  return [
+    label('gemm', own[tier]),
+    label('conv', own[tier]),
+    label('dwconv', dw[tier]),
+    ...['quantize', 'binary', 'lut', 'pool', 'resize', 'dynquant', 'observe'].map((f) => label(f, 'neon')),
+  ];
+}
+
 if (!addonOnly) {
   const dir = path.join(root, 'build', 'arm64-tests');
   crossBuild(dir, ['-DQINT8_BUILD_TESTS=ON', '-DQINT8_BUILD_ADDON=OFF', '-DQINT8_STATIC_TESTS=ON'], 'qint8_tests');
@@ -98,9 +116,15 @@ if (!addonOnly) {
     process.stdout.write(res.stdout);
     process.stderr.write(res.stderr);
     if (res.status !== 0) fail(`tests failed under -cpu ${r.cpu}`);
-    // The tier must actually have been compared against the reference (unless a filter skipped it).
-    if (passthrough.length === 0 && !new RegExp(`gemm/${r.isa}=\\d+`).test(res.stdout))
-      fail(`-cpu ${r.cpu}: no gemm/${r.isa} comparison in the output`);
+    // Every family must actually have been compared against the reference on the tier, running
+    // the kernels the tier is meant to run (its own, or the tier it falls back to by design),
+    // unless a filter skipped them.
+    if (passthrough.length === 0) {
+      for (const label of expectedLabels(r.isa)) {
+        if (!new RegExp(`(^| )${label.replace(/[>]/g, '\\$&')}=\\d+`, 'm').test(res.stdout))
+          fail(`-cpu ${r.cpu}: no ${label} comparison in the output`);
+      }
+    }
     console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s under emulation)`);
   }
   // The override must be refused (and reported) on a CPU without the tier.

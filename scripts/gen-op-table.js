@@ -8,7 +8,8 @@ const { listOps, MIN_OPSET, MAX_OPSET } = require('../dist/onnx/registry');
 
 const ops = listOps();
 const std = ops.filter((o) => o.domain === '');
-const internal = ops.filter((o) => o.domain !== '');
+const ms = ops.filter((o) => o.domain === 'com.microsoft');
+const internal = ops.filter((o) => o.domain !== '' && o.domain !== 'com.microsoft');
 const esc = (s) => String(s).replace(/\|/g, '\\|');
 const ins = (o) => o.inputs.map((i) => (i.startsWith('...') ? `${i.slice(3)}...` : i)).join(', ') || '-';
 const attrs = (o) =>
@@ -34,6 +35,15 @@ const lines = [
   '|---|---|---|---|---|---|---|',
   ...std.map((o) => `| ${o.opType} | ${opsets(o)} | ${esc(ins(o))} | ${esc(attrs(o))} | ${o.evaluate ? 'yes' : ''} | ${esc(o.oldForms ?? '')} | ${esc(o.doc)} |`),
   '',
+  `## com.microsoft ops (${ms.length}, opset 1)`,
+  '',
+  'The quantized contrib ops that onnxruntime\'s quantization tool writes into QOperator models',
+  '(docs/ARCHITECTURE.md, "Quantized models in: QOperator").',
+  '',
+  '| op | inputs | attributes (default) | what it does |',
+  '|---|---|---|---|',
+  ...ms.map((o) => `| ${o.opType} | ${esc(ins(o))} | ${esc(attrs(o))} | ${esc(o.doc)} |`),
+  '',
   `## Internal ops (${internal.length}, domain \`qint8\`, produced by the passes)`,
   '',
   'Exported as the standard ops they stand for (FusedConv -> Conv + activation; Nhwc<Op> ->',
@@ -53,5 +63,5 @@ if (process.argv.includes('--check')) {
   }
 } else {
   fs.writeFileSync(out, text);
-  console.log(`wrote docs/OPS.md (${std.length} ONNX ops, ${internal.length} internal)`);
+  console.log(`wrote docs/OPS.md (${std.length} ONNX ops, ${ms.length} com.microsoft, ${internal.length} internal)`);
 }

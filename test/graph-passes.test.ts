@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../lib/graph/builder';
 import { Graph } from '../lib/graph/ir';
 import { makeTensor } from '../lib/graph/tensor';
-import { eliminateDeadCode, foldBatchNorm, foldConstants, fuseActivations, fuseLayerNorm, optimize, removeIdentity } from '../lib/graph/passes';
+import { eliminateDeadCode, foldBatchNorm, foldConstants, fuseActivations, fuseHardSwish, fuseLayerNorm, optimize, removeIdentity } from '../lib/graph/passes';
 import { exportModel } from '../lib/onnx/export';
 import { importModel } from '../lib/onnx/import';
 import { REAL_MODELS } from './helpers/models';
@@ -311,17 +311,65 @@ describe('layer-norm recognition', () => {
   });
 });
 
+describe('HardSwish recognition', () => {
+  const k = (b: GraphBuilder, name: string, v: number) => b.constant(name, makeTensor('float32', [], [v]));
+  const relu6 = (b: GraphBuilder, x: string, swap = false) =>
+    b.op('Clip', [b.op('Add', swap ? [k(b, 'three', 3), x] : [x, k(b, 'three', 3)]), k(b, 'zero', 0), k(b, 'six', 6)]);
+  const forms: [string, (b: GraphBuilder, x: string) => string][] = [
+    ['Div(Mul(x, relu6(x + 3)), 6)', (b, x) => b.op('Div', [b.op('Mul', [x, relu6(b, x)]), k(b, 'sixd', 6)])],
+    ['Mul(x, Div(relu6(3 + x), 6))', (b, x) => b.op('Mul', [x, b.op('Div', [relu6(b, x, true), k(b, 'sixd', 6)])])],
+    ['Mul(Mul(relu6(x + 3), x), 1/6)', (b, x) => b.op('Mul', [b.op('Mul', [relu6(b, x), x]), k(b, 'sixth', 1 / 6)])],
+    ['Mul(Mul(relu6(x + 3), 1/6), x)', (b, x) => b.op('Mul', [b.op('Mul', [relu6(b, x), k(b, 'sixth', 1 / 6)]), x])],
+    ['Mul(x, HardSigmoid(x, 1/6, 0.5))', (b, x) => b.op('Mul', [x, b.op('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 })])],
+  ];
+  for (const [name, form] of forms)
+    it(`${name} -> HardSwish`, async () => {
+      const b = new GraphBuilder('g');
+      const x = b.input('x', 'float32', [2, 3, 4, 5]);
+      b.output(form(b, x), 'y');
+      const g = b.build();
+      const feeds = { x: { data: rand(120, 63, -5, 5), dims: [2, 3, 4, 5] } };
+      const before = await outputs(g, feeds);
+      expect(fuseHardSwish(g)).toBe(1);
+      eliminateDeadCode(g);
+      expect(g.nodes.map((n) => n.opType)).toEqual(['HardSwish']);
+      const after = await outputs(g, feeds);
+      // One rounding sequence instead of four: a few float32 ulps.
+      expect(relError(after.y, before.y).rel).toBeLessThan(BN_TOLERANCE);
+    });
+
+  it('leaves near-misses alone (x + 2, clip to 5, another x, an extra reader, HardSigmoid alpha 0.2)', () => {
+    const variants: ((b: GraphBuilder, x: string) => string)[] = [
+      (b, x) => b.op('Div', [b.op('Mul', [x, b.op('Clip', [b.op('Add', [x, k(b, 'two', 2)]), k(b, 'zero', 0), k(b, 'six', 6)])]), k(b, 'sixd', 6)]),
+      (b, x) => b.op('Div', [b.op('Mul', [x, b.op('Clip', [b.op('Add', [x, k(b, 'three', 3)]), k(b, 'zero', 0), k(b, 'five', 5)])]), k(b, 'sixd', 6)]),
+      (b, x) => b.op('Div', [b.op('Mul', [b.op('Neg', [x]), relu6(b, x)]), k(b, 'sixd', 6)]),
+      (b, x) => {
+        const r = relu6(b, x);
+        b.output(b.op('Neg', [r]), 'extra');
+        return b.op('Div', [b.op('Mul', [x, r]), k(b, 'sixd', 6)]);
+      },
+      (b, x) => b.op('Mul', [x, b.op('HardSigmoid', [x], { alpha: 0.2, beta: 0.5 })]),
+    ];
+    for (const v of variants) {
+      const b = new GraphBuilder('g');
+      const x = b.input('x', 'float32', [3, 4]);
+      b.output(v(b, x), 'y');
+      expect(fuseHardSwish(b.build())).toBe(0);
+    }
+  });
+});
+
 describe('real models: optimize() then export; onnxruntime gives the same outputs', () => {
   // Counts on these exact models (a change in them is a change in what the passes do).
-  const expected: Record<string, { bn: number; fused: number; ln: number }> = {
-    'paddleocr-cls': { bn: 35, fused: 24, ln: 0 },
-    'paddleocr-rec': { bn: 6, fused: 4, ln: 5 },
-    'paddleocr-det': { bn: 2, fused: 21, ln: 0 },
-    resnet18: { bn: 20, fused: 9, ln: 0 }, // the other 8 Relu follow a residual Add
-    mobilenet_v2: { bn: 52, fused: 35, ln: 0 },
-    mobilenet_v3_small: { bn: 34, fused: 42, ln: 0 },
-    bert_tiny: { bn: 0, fused: 0, ln: 5 }, // embeddings + 2 per layer
-    fashion_mnist_cnn: { bn: 0, fused: 4, ln: 0 }, // the exporter already folded BN into the convs
+  const expected: Record<string, { bn: number; fused: number; ln: number; hs: number }> = {
+    'paddleocr-cls': { bn: 35, fused: 42, ln: 0, hs: 18 }, // every HardSwish follows a conv
+    'paddleocr-rec': { bn: 6, fused: 4, ln: 5, hs: 28 },
+    'paddleocr-det': { bn: 2, fused: 21, ln: 0, hs: 24 },
+    resnet18: { bn: 20, fused: 9, ln: 0, hs: 0 }, // the other 8 Relu follow a residual Add
+    mobilenet_v2: { bn: 52, fused: 35, ln: 0, hs: 0 },
+    mobilenet_v3_small: { bn: 34, fused: 42, ln: 0, hs: 0 }, // torchvision exports HardSwish itself
+    bert_tiny: { bn: 0, fused: 0, ln: 5, hs: 0 }, // embeddings + 2 per layer
+    fashion_mnist_cnn: { bn: 0, fused: 4, ln: 0, hs: 0 }, // the exporter already folded BN into the convs
   };
   for (const m of REAL_MODELS)
     it(m.name, async () => {
@@ -333,6 +381,7 @@ describe('real models: optimize() then export; onnxruntime gives the same output
       expect(rep.batchNorm).toBe(expected[m.name].bn);
       expect(rep.fused).toBe(expected[m.name].fused);
       expect(rep.layerNorm).toBe(expected[m.name].ln);
+      expect(rep.hardSwish).toBe(expected[m.name].hs);
       expect(g.nodes.length).toBeLessThan(before);
       expect(g.nodes.some((n) => n.opType === 'Identity' || n.opType === 'Dropout')).toBe(false);
       // Probes: the graph outputs, and the values feeding the last nodes (a detector's logits

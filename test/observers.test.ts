@@ -355,14 +355,16 @@ describe('order-independent histograms', () => {
 });
 
 describe('TensorRT-style entropy calibration', () => {
-  it('a hand-checked histogram: [4, 2, 0, 2] with 2 levels', () => {
-    // |x| over [0, 4] in 4 bins; thresholds after 2, 3 and 4 bins (startBin 2).
+  it('a hand-checked histogram: [4, 2, 0, 2] with 2 levels (searched as [2, 2, 0, 2])', () => {
+    // |x| over [0, 4] in 4 bins; thresholds after 2, 3 and 4 bins (startBin 2). As TensorRT's
+    // tool does, the first bin's count is replaced by the second's before the search.
     const x = new Float32Array([0.5, 0.5, 0.5, 0.5, 1.5, 1.5, 3.5, 4]);
     const c = new EntropyCalibrator({ bins: 4, startBin: 2, levels: 2 }).observe(x);
     const d = (c.collector as unknown as { divergences(): Float64Array }).divergences();
-    expect(d[0]).toBeCloseTo(0.5 * Math.log(0.5 / (4 / 6)) + 0.5 * Math.log(0.5 / (2 / 6)), 12);
+    // 2 bins: P = [2, 2 + 2] / 6 (bin 3 folded in), Q = [2, 2] / 4.
+    expect(d[0]).toBeCloseTo((1 / 3) * Math.log(1 / 3 / 0.5) + (2 / 3) * Math.log(2 / 3 / 0.5), 12);
     expect(d[1]).toBe(Infinity); // bin 3 folded into the empty bin 2: Q has no mass there
-    expect(d[2]).toBeCloseTo(0.5 * Math.log(4 / 3) + 0.25 * Math.log(2 / 3), 12);
+    expect(d[2]).toBe(0); // groups {0, 1} and {2, 3} spread evenly over non-empty bins give P back
     // Threshold 4 (all 4 bins); the unsigned range [0, 4] is clipped to the data's [0.5, 4].
     expect(c.computeRange()).toEqual({ min: 0.5, max: 4 });
   });

@@ -74,6 +74,24 @@ describe('InferenceSession', () => {
     expect(() => new Tensor('float32', new Float32Array(3), [2, 2])).toThrow(/3 elements/);
   });
 
+  it('returns graph outputs that are constants after folding (not written by the plan)', async () => {
+    const b = new GraphBuilder('const-out');
+    const x = b.input('x', 'float32', ['batch', 8]);
+    const s = b.constant('s', makeTensor('float32', [], [0.25]));
+    const z = b.constant('z', makeTensor('uint8', [], [100]));
+    const c = b.constant('c', makeTensor('float32', [2, 2], [1, 2, 3, 4]));
+    const shape = b.constant('shape', makeTensor('int64', [1], [4n] as unknown as number[]));
+    const folded = b.op('Reshape', [c, shape]);
+    const q = b.op('QuantizeLinear', [x, s, z]);
+    b.output(q, 'q');
+    b.output(folded, 'folded');
+    const sess = await InferenceSession.create(b.build());
+    const r = await sess.run({ x: new Tensor(data(1), [1, 8]) });
+    expect(Array.from(r.folded.data as Float32Array)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(r.q.data as Uint8Array)).toEqual(Array.from(ref(data(1)).q));
+    expect(Array.from(sess.runSync({ x: new Tensor(data(1), [1, 8]) }).folded.data as Float32Array)).toEqual([1, 2, 3, 4]);
+  });
+
   it('a released session is a clear error', async () => {
     const s = await InferenceSession.create(qdqGraph());
     await s.release();

@@ -7,7 +7,7 @@ import { bindShapes } from '../graph/infer';
 import { BYTES, type DType, type Tensor, numel } from '../graph/tensor';
 import { getOp } from '../onnx/registry';
 import type { IsaName } from '../runtime';
-import { type AttrValue, type ElemTypeName, type OpTensor, type TensorData } from './ops';
+import { type AttrValue, type ElemTypeName, type OpTensor, type RuntimeInput, type TensorData } from './ops';
 import { EngineModel, EnginePlan, type PlanStepSpec, type PlanValueSpec } from './plan';
 
 /** IR element types the engine runs; others are a compile error naming the value. */
@@ -54,13 +54,31 @@ const LOWER = new Map<string, Lowering>([
   ['qint8::FusedConv', { domain: 'qint8', name: 'FusedConv' }],
 ]);
 
+// QOperator models (quantized operators): channels-last twins of the quantized spatial ops.
+LOWER.set('qint8::NhwcQLinearConv', { domain: 'qint8', name: 'QLinearConvNhwc' });
+LOWER.set('qint8::NhwcConvInteger', { domain: 'qint8', name: 'ConvIntegerNhwc' });
+LOWER.set('qint8::NhwcQLinearAveragePool', { domain: 'com.microsoft', name: 'QLinearAveragePool', attrs: () => ({ channels_last: 1 }) });
+LOWER.set('qint8::NhwcQLinearGlobalAveragePool', { domain: 'com.microsoft', name: 'QLinearGlobalAveragePool', attrs: () => ({ channels_last: 1 }) });
+
+/**
+ * Lowerings chosen by the element type of input 0 (int8 kernels for ops whose float and int8
+ * implementations are separate native ops), keyed `domain::opType@dtype`; checked first.
+ */
+const LOWER_BY_TYPE = new Map<string, Lowering>();
+for (const t of ['uint8', 'int8']) {
+  LOWER_BY_TYPE.set(`qint8::NhwcMaxPool@${t}`, { domain: 'qint8', name: 'QMaxPoolNhwc' });
+  LOWER_BY_TYPE.set(`qint8::NhwcResize@${t}`, { domain: 'qint8', name: 'QResizeNhwc' });
+  LOWER_BY_TYPE.set(`::Pad@${t}`, { domain: 'qint8', name: 'QPad' });
+}
+
 /** Adds or replaces a lowering (op families register theirs). */
 export function registerLowering(domain: string, opType: string, l: Lowering): void {
   LOWER.set(`${domain}::${opType}`, l);
 }
 
-function lowering(n: Node): Lowering {
-  return LOWER.get(`${n.domain}::${n.opType}`) ?? { domain: n.domain, name: n.opType };
+function lowering(n: Node, g?: Graph): Lowering {
+  const t = g && n.inputs[0] ? g.info(n.inputs[0]).dtype : undefined;
+  return (t && LOWER_BY_TYPE.get(`${n.domain}::${n.opType}@${t}`)) ?? LOWER.get(`${n.domain}::${n.opType}`) ?? { domain: n.domain, name: n.opType };
 }
 
 /** Node attributes encoded for the native side, with float-typed values marked as floats. */
@@ -116,11 +134,14 @@ export class CompiledGraph {
     this.inputTypes = graph.inputs.map((v) => elemTypeOf(v.dtype, `input '${v.name}'`));
     this.outputTypes = graph.outputs.map((v) => elemTypeOf(graph.info(v.name).dtype, `output '${v.name}'`));
     for (const n of graph.nodes) {
-      const l = lowering(n);
-      const inputs = n.inputs.map((name): OpTensor | null | undefined => {
+      const l = lowering(n, graph);
+      const inputs = n.inputs.map((name): OpTensor | RuntimeInput | null | undefined => {
         if (!name) return undefined;
         const c = graph.constants.get(name);
-        return c ? opTensor(c, `constant '${name}' (input of node ${n.name})`) : null;
+        if (c) return opTensor(c, `constant '${name}' (input of node ${n.name})`);
+        const d = graph.info(name).dtype;
+        const type = d ? ENGINE_TYPES[d] : undefined;
+        return type ? { type, runtime: true } : null;
       });
       try {
         this.opIndex.set(n.name, this.model.addOp(l.domain, l.name, encodeAttrs(n, l.attrs?.(n)), inputs, opts.isa, `node ${n.name} (${n.opType})`));

@@ -15,6 +15,12 @@ export interface OpTensor {
   data: TensorData;
 }
 
+/** A runtime (non-constant) input whose element type is known when the op is created. */
+export interface RuntimeInput {
+  type: ElemTypeName;
+  runtime: true;
+}
+
 /** Attribute values: numbers (integral -> int), number arrays, strings, or explicit kinds. */
 export type AttrValue =
   | number
@@ -32,8 +38,9 @@ interface NativeOps {
 
 const ops = (): NativeOps => native() as unknown as NativeOps;
 
-function encode(t: OpTensor | undefined | null): unknown {
+function encode(t: OpTensor | RuntimeInput | undefined | null): unknown {
   if (t === undefined || t === null) return t;
+  if ('runtime' in t) return { type: ElemType[t.type] };
   return { type: ElemType[t.type], shape: t.shape, data: t.data };
 }
 
@@ -64,13 +71,14 @@ export class EngineOp {
 
 /**
  * Creates a native op. inputs: one entry per node input — the tensor if it is constant (weights
- * are packed now), null if it is a runtime input, undefined if the optional input is omitted.
+ * are packed now), null (or {type, runtime: true} when its element type is known) if it is a
+ * runtime input, undefined if the optional input is omitted.
  */
 export function createOp(
   domain: string,
   name: string,
   attrs: Record<string, AttrValue>,
-  inputs: (OpTensor | null | undefined)[],
+  inputs: (OpTensor | RuntimeInput | null | undefined)[],
   isa?: IsaName,
 ): EngineOp {
   return new EngineOp(ops().createOp(domain, name, encodeAttrs(attrs), inputs.map(encode), isa), domain, name);

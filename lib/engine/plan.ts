@@ -3,7 +3,7 @@
 // plan per input-shape signature. Running a plan is one native call (or one async hop).
 import { native } from '../native';
 import type { IsaName } from '../runtime';
-import { type AttrValue, ElemType, type ElemTypeName, type OpTensor, type TensorData } from './ops';
+import { type AttrValue, ElemType, type ElemTypeName, type OpTensor, type RuntimeInput, type TensorData } from './ops';
 
 export const ValueKind = { arena: 0, input: 1, output: 2, constant: 3 } as const;
 
@@ -39,7 +39,8 @@ interface NativePlanApi {
 
 const api = (): NativePlanApi => native() as unknown as NativePlanApi;
 
-function encodeTensor(t: OpTensor | null | undefined): unknown {
+function encodeTensor(t: OpTensor | RuntimeInput | null | undefined): unknown {
+  if (t && 'runtime' in t) return { type: ElemType[t.type] };
   return t ? { type: ElemType[t.type], shape: t.shape, data: t.data } : t;
 }
 
@@ -47,7 +48,7 @@ export class EngineModel {
   /** @internal */ readonly handle = api().createModel();
 
   /** Adds a native op; inputs as in createOp (tensor = constant, null = runtime, undefined = omitted). */
-  addOp(domain: string, name: string, attrs: Record<string, AttrValue>, inputs: (OpTensor | null | undefined)[], isa?: IsaName, label?: string): number {
+  addOp(domain: string, name: string, attrs: Record<string, AttrValue>, inputs: (OpTensor | RuntimeInput | null | undefined)[], isa?: IsaName, label?: string): number {
     const a: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(attrs)) {
       a[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { kind?: string }).kind === 'tensor'

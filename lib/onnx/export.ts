@@ -66,14 +66,15 @@ function attribute(node: Node, name: string, v: AttrValue): OnnxAttribute {
 
 /** Expands internal ops into standard ONNX nodes (plus constants they need). */
 function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) => string, fresh: (b: string) => string): Node[] {
-  if (n.domain === '') return [n];
+  if (n.domain === '' || n.domain === 'com.microsoft') return [n];
   if (n.domain === 'qint8' && n.opType.startsWith('Nhwc')) {
     // Channels-last twin: transpose X to NCHW, run the op, transpose Y back.
     const base = n.opType.slice(4);
     const xin = fresh(`${n.inputs[0]}_to_nchw`);
     const yout = fresh(`${n.outputs[0]}_nchw`);
     const pre: Node = { name: fresh(`${n.name}_pre`), opType: 'Transpose', domain: '', inputs: [n.inputs[0]], outputs: [xin], attrs: { perm: [0, 3, 1, 2] } };
-    const op: Node = { ...n, opType: base, domain: base === 'FusedConv' ? 'qint8' : '', inputs: [xin, ...n.inputs.slice(1)], outputs: [yout] };
+    const domain = base === 'FusedConv' ? 'qint8' : getOp(base, '') ? '' : 'com.microsoft';
+    const op: Node = { ...n, opType: base, domain, inputs: [xin, ...n.inputs.slice(1)], outputs: [yout] };
     const post: Node = { name: fresh(`${n.name}_post`), opType: 'Transpose', domain: '', inputs: [yout], outputs: n.outputs.slice(), attrs: { perm: [0, 2, 3, 1] } };
     return [pre, ...standardNodes(g, op, newConst, fresh), post];
   }
@@ -110,7 +111,7 @@ export function exportModel(g: Graph, opts: ExportOptions = {}): Uint8Array {
       nodes.push({
         name: s.name,
         opType: s.opType,
-        domain: '',
+        domain: s.domain,
         input: s.inputs.slice(),
         output: s.outputs.slice(),
         attribute: Object.entries(s.attrs)
@@ -124,7 +125,8 @@ export function exportModel(g: Graph, opts: ExportOptions = {}): Uint8Array {
   if (opts.valueInfo) for (const n of g.nodes) for (const o of n.outputs) if (o && !g.isOutput(o)) inner.add(o);
   return encodeModel({
     irVersion: 10,
-    opsetImport: [{ domain: '', version: MAX_OPSET }],
+    // com.microsoft: the quantized contrib ops of QOperator models (opset 1).
+    opsetImport: [{ domain: '', version: MAX_OPSET }, ...(nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     producerName: opts.producerName ?? 'qint8',
     graph: {
       name: g.name,

@@ -13,6 +13,9 @@ import { type DType, type Tensor, BYTES, CTOR, dtypeFromOnnx, int64s, makeTensor
 import { type AttrSpec, type NormalizeCtx, MAX_OPSET, MIN_OPSET, constantValue, getOp } from './registry';
 import { InferState, inferNode, reconcileOutputs } from '../graph/infer';
 
+/** Domains whose ops a model may use: ONNX, and com.microsoft's quantized operators (QOperator models). */
+const IMPORT_DOMAINS = new Set(['', 'com.microsoft']);
+
 export class OnnxImportError extends GraphError {
   override name = 'OnnxImportError';
 }
@@ -409,8 +412,8 @@ function build(m: PModel, im: Importer): Graph {
     const label = `node '${name}' (${domain ? domain + '.' : ''}${opType})`;
     if (!opType) im.fail(`node ${idx} ('${name}') has no op_type`);
     const spec = getOp(opType, domain);
-    if (!spec || spec.domain !== '') im.fail(`unsupported op ${domain ? domain + '.' : ''}${opType} in ${label}: qint8 does not implement it (see docs/OPS.md)`);
-    if (opset < spec.since) im.fail(`${label}: ${opType} needs opset ${spec.since} or later, the model imports opset ${opset}`);
+    if (!spec || !IMPORT_DOMAINS.has(spec.domain)) im.fail(`unsupported op ${domain ? domain + '.' : ''}${opType} in ${label}: qint8 does not implement it (see docs/OPS.md)`);
+    if (spec.domain === '' && opset < spec.since) im.fail(`${label}: ${opType} needs opset ${spec.since} or later, the model imports opset ${opset}`);
     if (spec.until !== undefined && opset > spec.until) im.fail(`${label}: ${opType} was removed after opset ${spec.until}, the model imports opset ${opset}`);
     const attrs: Record<string, AttrValue> = {};
     for (const a of pn.attribute ?? []) {

@@ -694,6 +694,12 @@ const convAttrSpecs: Record<string, AttrSpec> = {
   pads: { type: 'ints' },
   strides: { type: 'ints' },
 };
+/** qint8-internal attributes that the QDQ fusion sets on QLinearConv / QLinearMatMul: a fused Relu or Clip. */
+const fusedActivationAttrs: Record<string, AttrSpec> = {
+  activation: { type: 'string' },
+  clip_min: { type: 'float' },
+  clip_max: { type: 'float' },
+};
 reg({
   opType: 'Conv',
   domain: '',
@@ -858,8 +864,15 @@ reg({
   outputs: ['Y', 'Indices?'],
   attrs: { ...poolAttrs, storage_order: { type: 'int', default: 0 } },
   types: 'float',
-  doc: 'max pooling (ceil mode, dilations, padding)',
-  infer: inferPool,
+  doc: 'max pooling (ceil mode, dilations, padding); uint8 / int8 too (int8 op set)',
+  infer: (ctx) => {
+    const d = ctx.dtype(0);
+    if (d === 'uint8' || d === 'int8') {
+      if (ctx.node.outputs.length > 1 && ctx.node.outputs[1]) ctx.fail('uint8 / int8 MaxPool has no Indices output');
+      return inferPool(floatShim(ctx, [0])).map((o, i) => (i === 0 ? { ...o, dtype: d } : o));
+    }
+    return inferPool(ctx);
+  },
 });
 reg({
   opType: 'AveragePool',
@@ -1702,6 +1715,25 @@ reg({
   },
 });
 
+reg({
+  opType: 'Lookup',
+  domain: 'qint8',
+  since: 1,
+  inputs: ['X', 'table'],
+  outputs: ['Y'],
+  attrs: {},
+  types: 'any',
+  doc: 'y = table[byte(x)]: a 256-entry uint8/int8 table (a fused "dequantize -> unary op -> quantize" chain, or a requantization)',
+  infer(ctx) {
+    const x = ctx.in(0);
+    const t = ctx.in(1);
+    if (x?.dtype && x.dtype !== 'uint8' && x.dtype !== 'int8') ctx.fail(`X must be uint8 or int8, got ${x.dtype}`);
+    if (t?.dtype && t.dtype !== 'uint8' && t.dtype !== 'int8') ctx.fail(`table must be uint8 or int8, got ${t.dtype}`);
+    if (t?.shape && t.shape.every((d) => typeof d === 'number') && numel(t.shape as number[]) !== 256) ctx.fail('table must have 256 entries');
+    return [{ dtype: t?.dtype, shape: x?.shape?.slice() }];
+  },
+});
+
 function checkActivation(ctx: InferCtx): void {
   const act = ctx.attr<string>('activation');
   if (!(ACTIVATIONS as readonly string[]).includes(act)) ctx.fail(`activation '${act}' is not one of ${ACTIVATIONS.join(', ')}`);
@@ -1712,6 +1744,328 @@ function checkActivation(ctx: InferCtx): void {
 
 // ---------------------------------------------------------------------------------------------
 
+// Quantized operators (QOperator models: onnxruntime.quantization with QuantFormat.QOperator and
+// quantize_dynamic, and the com.microsoft contrib ops onnxruntime writes). Quantization
+// parameters are inputs; the engine runs them natively (runtime/ops_qlinear.cc,
+// runtime/ops_qoperator.cc).
+const QTYPES: readonly DType[] = ['uint8', 'int8'];
+
+/** The same context with the given inputs seen as float32 (to reuse the float shape rules). */
+function floatShim(ctx: InferCtx, idx: number[], spec: OpSpec = ctx.spec): InferCtx {
+  const ins = ctx.ins.slice();
+  for (const i of idx) if (ins[i]) ins[i] = { ...ins[i]!, dtype: 'float32' };
+  return new InferCtx(ctx.node, spec, ins, (h) => ctx.fresh(h));
+}
+
+/** Inputs at `idx`, moved to positions 0.. (absent ones stay absent), for a base op's rules. */
+function pickShim(ctx: InferCtx, idx: number[], spec: OpSpec): InferCtx {
+  const ins = idx.map((i) => (ctx.ins[i] ? { ...ctx.ins[i]!, dtype: 'float32' as DType } : undefined));
+  return new InferCtx(ctx.node, spec, ins, (h) => ctx.fresh(h));
+}
+
+function checkQuantized(ctx: InferCtx, i: number, what: string): DType | undefined {
+  const d = ctx.dtype(i);
+  if (d !== undefined && !QTYPES.includes(d)) ctx.fail(`${what} must be uint8 or int8, got ${d}`);
+  return d;
+}
+
+/** A scale input: float32, a scalar or a 1-element vector (perAxis: or 1-D). */
+function checkScale(ctx: InferCtx, i: number, what: string, perAxis = false): void {
+  if (!ctx.has(i)) return;
+  const d = ctx.dtype(i);
+  if (d !== undefined && d !== 'float32') ctx.fail(`${what} must be float32, got ${d}`);
+  const s = ctx.shape(i);
+  if (s && !(s.length === 0 || (s.length === 1 && (perAxis || s[0] === 1)))) ctx.fail(`${what} must be a scalar${perAxis ? ' or 1-D' : ''}, got [${s.join(', ')}]`);
+}
+
+/** A zero point input: the quantized type `want` (when known), shaped like a scale. */
+function checkZeroPoint(ctx: InferCtx, i: number, what: string, want: DType | undefined, perAxis = false): DType | undefined {
+  if (!ctx.has(i)) return undefined;
+  const d = checkQuantized(ctx, i, what);
+  if (want && d && d !== want) ctx.fail(`${what} is ${d}, its tensor is ${want}`);
+  const s = ctx.shape(i);
+  if (s && !(s.length === 0 || (s.length === 1 && (perAxis || s[0] === 1)))) ctx.fail(`${what} must be a scalar${perAxis ? ' or 1-D' : ''}, got [${s.join(', ')}]`);
+  return d;
+}
+
+const specOf = (opType: string) => ops.find((o) => o.opType === opType && o.domain === '')!;
+
+reg({
+  opType: 'QLinearConv',
+  domain: '',
+  since: 10,
+  inputs: ['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_zero_point', 'y_scale', 'y_zero_point', 'B?'],
+  outputs: ['y'],
+  attrs: { ...convAttrSpecs, ...fusedActivationAttrs },
+  doc: 'quantized convolution: y = quantize(conv(dequantize(x), dequantize(w)) + B), per-channel w',
+  infer(ctx) {
+    const xt = checkQuantized(ctx, 0, 'x');
+    checkScale(ctx, 1, 'x_scale');
+    checkZeroPoint(ctx, 2, 'x_zero_point', xt);
+    const wt = checkQuantized(ctx, 3, 'w');
+    checkScale(ctx, 4, 'w_scale', true);
+    checkZeroPoint(ctx, 5, 'w_zero_point', wt, true);
+    checkScale(ctx, 6, 'y_scale');
+    const yt = checkZeroPoint(ctx, 7, 'y_zero_point', undefined);
+    if (ctx.has(8) && ctx.dtype(8) && ctx.dtype(8) !== 'int32') ctx.fail(`B must be int32, got ${ctx.dtype(8)}`);
+    const [o] = inferConv(pickShim(ctx, [0, 3, 8], specOf('Conv')));
+    return [{ dtype: yt ?? xt, shape: o.shape }];
+  },
+});
+reg({
+  opType: 'ConvInteger',
+  domain: '',
+  since: 10,
+  inputs: ['x', 'w', 'x_zero_point?', 'w_zero_point?'],
+  outputs: ['y'],
+  attrs: convAttrSpecs,
+  doc: 'integer convolution: int32 sum((x - x_zero_point) * (w - w_zero_point)); runtime x_zero_point allowed (dynamic quantization)',
+  infer(ctx) {
+    const xt = checkQuantized(ctx, 0, 'x');
+    const wt = checkQuantized(ctx, 1, 'w');
+    checkZeroPoint(ctx, 2, 'x_zero_point', xt);
+    checkZeroPoint(ctx, 3, 'w_zero_point', wt, true);
+    const [o] = inferConv(pickShim(ctx, [0, 1], specOf('Conv')));
+    return [{ dtype: 'int32', shape: o.shape }];
+  },
+});
+reg({
+  opType: 'QLinearMatMul',
+  domain: '',
+  since: 10,
+  inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point', 'bias?'],
+  outputs: ['y'],
+  attrs: fusedActivationAttrs,
+  doc: 'quantized numpy matmul (constant B: per-column scales and zero points); input 8 (int32 bias at a_scale * b_scale) and the activation attributes are qint8-internal, set by the QDQ fusion',
+  infer(ctx) {
+    const at = checkQuantized(ctx, 0, 'a');
+    checkScale(ctx, 1, 'a_scale');
+    checkZeroPoint(ctx, 2, 'a_zero_point', at);
+    const bt = checkQuantized(ctx, 3, 'b');
+    checkScale(ctx, 4, 'b_scale', true);
+    checkZeroPoint(ctx, 5, 'b_zero_point', bt, true);
+    checkScale(ctx, 6, 'y_scale');
+    const yt = checkZeroPoint(ctx, 7, 'y_zero_point', undefined);
+    if (ctx.has(8) && ctx.dtype(8) && ctx.dtype(8) !== 'int32') ctx.fail(`bias must be int32, got ${ctx.dtype(8)}`);
+    return [{ dtype: yt ?? at, shape: inferMatMulShapes(ctx, ctx.shape(0), ctx.shape(3)) }];
+  },
+});
+reg({
+  opType: 'MatMulInteger',
+  domain: '',
+  since: 10,
+  inputs: ['A', 'B', 'a_zero_point?', 'b_zero_point?'],
+  outputs: ['Y'],
+  attrs: {},
+  doc: 'integer numpy matmul: int32 (A - a_zero_point) x (B - b_zero_point); runtime a_zero_point allowed',
+  infer(ctx) {
+    const at = checkQuantized(ctx, 0, 'A');
+    const bt = checkQuantized(ctx, 1, 'B');
+    checkZeroPoint(ctx, 2, 'a_zero_point', at);
+    checkZeroPoint(ctx, 3, 'b_zero_point', bt, true);
+    return [{ dtype: 'int32', shape: inferMatMulShapes(ctx, ctx.shape(0), ctx.shape(1)) }];
+  },
+});
+reg({
+  opType: 'DynamicQuantizeLinear',
+  domain: '',
+  since: 11,
+  inputs: ['x'],
+  outputs: ['y', 'y_scale', 'y_zero_point'],
+  attrs: {},
+  types: 'float',
+  doc: 'uint8 quantization with the range of x (including 0): y, its scale and zero point',
+  infer(ctx) {
+    if (ctx.dtype(0) && ctx.dtype(0) !== 'float32') ctx.fail(`x must be float32, got ${ctx.dtype(0)}`);
+    return [{ dtype: 'uint8', shape: ctx.shape(0)?.slice() }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }];
+  },
+});
+
+// com.microsoft contrib ops (since = the com.microsoft opset, 1).
+const MS = 'com.microsoft';
+for (const [opType, what] of [
+  ['QLinearAdd', 'A + B'],
+  ['QLinearMul', 'A * B'],
+] as const)
+  reg({
+    opType,
+    domain: MS,
+    since: 1,
+    inputs: ['A', 'A_scale', 'A_zero_point?', 'B', 'B_scale', 'B_zero_point?', 'C_scale', 'C_zero_point?'],
+    outputs: ['C'],
+    attrs: opType === 'QLinearAdd' ? { activation: { type: 'string' } } : {},
+    doc: `quantized ${what} with numpy broadcasting (onnxruntime's arithmetic)${opType === 'QLinearAdd' ? '; attribute activation = "Relu" (qint8-internal, set by the QDQ fusion) fuses a ReLU' : ''}`,
+    infer(ctx) {
+      const t = checkQuantized(ctx, 0, 'A');
+      checkScale(ctx, 1, 'A_scale');
+      checkZeroPoint(ctx, 2, 'A_zero_point', t);
+      const tb = checkQuantized(ctx, 3, 'B');
+      if (t && tb && t !== tb) ctx.fail(`A is ${t}, B is ${tb}`);
+      checkScale(ctx, 4, 'B_scale');
+      checkZeroPoint(ctx, 5, 'B_zero_point', t);
+      checkScale(ctx, 6, 'C_scale');
+      checkZeroPoint(ctx, 7, 'C_zero_point', t);
+      return [{ dtype: t, shape: broadcastShapes(ctx, [ctx.shape(0), ctx.shape(3)]) }];
+    },
+  });
+for (const [opType, what, attrs] of [
+  ['QLinearSigmoid', 'sigmoid (onnxruntime\'s table)', {}],
+  ['QLinearLeakyRelu', 'leaky ReLU', { alpha: { type: 'float', default: 0.01 } }],
+] as const)
+  reg({
+    opType,
+    domain: MS,
+    since: 1,
+    inputs: ['X', 'X_scale', 'X_zero_point?', 'Y_scale', 'Y_zero_point?'],
+    outputs: ['Y'],
+    attrs: attrs as Record<string, AttrSpec>,
+    doc: `quantized ${what} as a 256-entry table`,
+    infer(ctx) {
+      const t = checkQuantized(ctx, 0, 'X');
+      checkScale(ctx, 1, 'X_scale');
+      checkZeroPoint(ctx, 2, 'X_zero_point', t);
+      checkScale(ctx, 3, 'Y_scale');
+      checkZeroPoint(ctx, 4, 'Y_zero_point', t);
+      return [{ dtype: t, shape: ctx.shape(0)?.slice() }];
+    },
+  });
+reg({
+  opType: 'QLinearConcat',
+  domain: MS,
+  since: 1,
+  inputs: ['Y_scale', 'Y_zero_point', '...inputs'],
+  outputs: ['Y'],
+  attrs: { axis: { type: 'int', required: true } },
+  doc: 'quantized concatenation: (X, X_scale, X_zero_point) triplets requantized to (Y_scale, Y_zero_point)',
+  infer(ctx) {
+    const n = ctx.ins.length;
+    if (n < 5 || (n - 2) % 3 !== 0) ctx.fail(`takes Y_scale, Y_zero_point and (X, X_scale, X_zero_point) triplets, got ${n} inputs`);
+    checkScale(ctx, 0, 'Y_scale');
+    const t = checkZeroPoint(ctx, 1, 'Y_zero_point', undefined);
+    const shapes: (Shape | undefined)[] = [];
+    for (let i = 2; i < n; i += 3) {
+      const k = (i - 2) / 3;
+      const xt = checkQuantized(ctx, i, `input ${k}`);
+      if (t && xt && xt !== t) ctx.fail(`input ${k} is ${xt}, Y_zero_point is ${t}`);
+      checkScale(ctx, i + 1, `the scale of input ${k}`);
+      checkZeroPoint(ctx, i + 2, `the zero point of input ${k}`, xt);
+      shapes.push(ctx.shape(i));
+    }
+    if (shapes.some((s) => !s)) return [{ dtype: t }];
+    const ss = shapes as Shape[];
+    const r = ss[0].length;
+    const axis = ctx.axis(ctx.attr<number>('axis'), r);
+    const out = ss[0].slice();
+    let total: Dim = 0;
+    ss.forEach((s, k) => {
+      if (s.length !== r) ctx.fail(`input ${k} has rank ${s.length}, input 0 has ${r}`);
+      for (let d = 0; d < r; d++)
+        if (d !== axis && isKnown(s[d]) && isKnown(out[d]) && s[d] !== out[d]) ctx.fail(`input ${k} differs from input 0 on axis ${d}`);
+      total = addDims(total, s[axis]);
+    });
+    out[axis] = total;
+    return [{ dtype: t, shape: out }];
+  },
+});
+const channelsLast = (ctx: InferCtx) => (ctx.attr<number>('channels_last') ?? 0) !== 0;
+const clToNchw = (s: Shape) => [s[0], s[s.length - 1], ...s.slice(1, -1)];
+const nchwToCl = (s: Shape) => [s[0], ...s.slice(2), s[1]];
+function poolAttrsNoDilations(): Record<string, AttrSpec> {
+  const { dilations: _unused, ...rest } = poolAttrs;
+  return rest;
+}
+function inferQPool(ctx: InferCtx, base: (c: InferCtx) => OutInfo[]): OutInfo[] {
+  const t = checkQuantized(ctx, 0, 'X');
+  checkScale(ctx, 1, 'x_scale');
+  checkZeroPoint(ctx, 2, 'x_zero_point', t);
+  checkScale(ctx, 3, 'y_scale');
+  checkZeroPoint(ctx, 4, 'y_zero_point', t);
+  const x = ctx.shape(0);
+  if (x && x.length < 3) ctx.fail(`input X must have rank >= 3, got [${x.join(', ')}]`);
+  const cl = channelsLast(ctx);
+  const shim = floatShim(ctx, [0]);
+  if (x && cl) shim.ins[0] = { ...shim.ins[0]!, shape: clToNchw(x) };
+  const o = base(shim)[0].shape;
+  return [{ dtype: t, shape: o && cl ? nchwToCl(o) : o }];
+}
+reg({
+  opType: 'QLinearAveragePool',
+  domain: MS,
+  since: 1,
+  inputs: ['X', 'x_scale', 'x_zero_point?', 'y_scale', 'y_zero_point?'],
+  outputs: ['Y'],
+  attrs: { ...poolAttrsNoDilations(), count_include_pad: { type: 'int', default: 0 }, channels_last: { type: 'int', default: 0 } },
+  doc: 'quantized average pooling (onnxruntime\'s float arithmetic), NCHW or channels_last',
+  infer: (ctx) => inferQPool(ctx, inferPool),
+});
+reg({
+  opType: 'QLinearGlobalAveragePool',
+  domain: MS,
+  since: 1,
+  inputs: ['X', 'x_scale', 'x_zero_point', 'y_scale', 'y_zero_point'],
+  outputs: ['Y'],
+  attrs: { channels_last: { type: 'int', default: 0 } },
+  doc: 'quantized global average pooling (int32 sum, one requantization), NCHW or channels_last',
+  infer: (ctx) => inferQPool(ctx, inferGlobalPool),
+});
+function inferMatMulToFloat(ctx: InferCtx, b: number, bScale: number, bZp: number, bias: number): OutInfo[] {
+  const bt = checkQuantized(ctx, b, 'B');
+  checkScale(ctx, bScale, 'b_scale', true);
+  checkZeroPoint(ctx, bZp, 'b_zero_point', bt, true);
+  if (ctx.has(bias) && ctx.dtype(bias) && ctx.dtype(bias) !== 'float32') ctx.fail(`bias must be float32, got ${ctx.dtype(bias)}`);
+  return [{ dtype: 'float32', shape: inferMatMulShapes(ctx, ctx.shape(0), ctx.shape(b)) }];
+}
+reg({
+  opType: 'MatMulIntegerToFloat',
+  domain: MS,
+  since: 1,
+  inputs: ['A', 'B', 'a_scale', 'b_scale', 'a_zero_point?', 'b_zero_point?', 'bias?'],
+  outputs: ['Y'],
+  attrs: {},
+  doc: 'integer matmul with a float32 output: float(acc) * (a_scale * b_scale) + bias',
+  infer(ctx) {
+    const at = checkQuantized(ctx, 0, 'A');
+    checkScale(ctx, 2, 'a_scale');
+    checkZeroPoint(ctx, 4, 'a_zero_point', at);
+    return inferMatMulToFloat(ctx, 1, 3, 5, 6);
+  },
+});
+reg({
+  opType: 'DynamicQuantizeMatMul',
+  domain: MS,
+  since: 1,
+  inputs: ['A', 'B', 'b_scale', 'b_zero_point?', 'bias?'],
+  outputs: ['Y'],
+  attrs: {},
+  doc: 'float32 A quantized per call (DynamicQuantizeLinear), then MatMulIntegerToFloat',
+  infer(ctx) {
+    if (ctx.dtype(0) && ctx.dtype(0) !== 'float32') ctx.fail(`A must be float32, got ${ctx.dtype(0)}`);
+    return inferMatMulToFloat(ctx, 1, 2, 3, 4);
+  },
+});
+reg({
+  opType: 'QGemm',
+  domain: MS,
+  since: 1,
+  inputs: ['A', 'a_scale', 'a_zero_point', 'B', 'b_scale', 'b_zero_point', 'C?', 'y_scale?', 'y_zero_point?'],
+  outputs: ['Y'],
+  attrs: { alpha: { type: 'float', default: 1 }, transA: { type: 'int', default: 0 }, transB: { type: 'int', default: 0 } },
+  doc: 'quantized Gemm: int32 C, requantized output (y_scale) or float32 (no y_scale)',
+  infer(ctx) {
+    const at = checkQuantized(ctx, 0, 'A');
+    checkScale(ctx, 1, 'a_scale');
+    checkZeroPoint(ctx, 2, 'a_zero_point', at);
+    const bt = checkQuantized(ctx, 3, 'B');
+    checkScale(ctx, 4, 'b_scale', true);
+    checkZeroPoint(ctx, 5, 'b_zero_point', bt, true);
+    if (ctx.has(6) && ctx.dtype(6) && ctx.dtype(6) !== 'int32') ctx.fail(`C must be int32, got ${ctx.dtype(6)}`);
+    if (ctx.has(7)) checkScale(ctx, 7, 'y_scale');
+    const yt = ctx.has(7) ? (checkZeroPoint(ctx, 8, 'y_zero_point', undefined) ?? 'uint8') : 'float32';
+    const [o] = inferGemm(pickShim(ctx, [0, 3, 6], specOf('Gemm')));
+    return [{ dtype: yt, shape: o.shape }];
+  },
+});
+
 // Channels-last twins of the spatial ops (produced by the layout pass, lib/graph/passes/layout.ts).
 // Only X (input 0) and Y (output 0) are channels-last ([N, H, W, C] for 4-D); weights, bias,
 // attributes and parameter inputs (Resize scales/sizes/roi, BatchNormalization statistics) keep
@@ -1719,7 +2073,9 @@ function checkActivation(ctx: InferCtx): void {
 export const NHWC_BASES = ['Conv', 'FusedConv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'InstanceNormalization', 'Resize'] as const;
 const toNchw = (s: Shape) => [s[0], s[s.length - 1], ...s.slice(1, -1)];
 const toNhwc = (s: Shape) => [s[0], ...s.slice(2), s[1]];
-for (const base of NHWC_BASES) {
+/** Quantized spatial ops with channels-last twins (QOperator models; MaxPool / Resize / Pad on int8 use the float twins or run in any layout). */
+export const NHWC_QBASES = ['QLinearConv', 'ConvInteger', 'QLinearAveragePool', 'QLinearGlobalAveragePool'] as const;
+for (const base of [...NHWC_BASES, ...NHWC_QBASES]) {
   const b = ops.find((o) => o.opType === base)!;
   reg({
     ...b,

@@ -85,9 +85,7 @@ Napi::Value ModelAddOp(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < ins.Length(); ++i) {
     Napi::Value v = ins.Get(i);
     TensorView t;
-    bool present = true;
-    if (v.IsUndefined()) present = false;
-    else if (!v.IsNull() && v.As<Napi::Object>().Has("data")) t = tensorArg(env, v, ("inputs[" + std::to_string(i) + "]").c_str());
+    const bool present = opInputArg(env, v, ("inputs[" + std::to_string(i) + "]").c_str(), &t);
     ctx.constants.push_back(t);
     ctx.inputPresent.push_back(present);
   }

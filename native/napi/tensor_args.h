@@ -72,6 +72,27 @@ inline TensorView tensorArg(Napi::Env env, const Napi::Value& v, const char* wha
   return t;
 }
 
+// One op input for createOp / modelAddOp: undefined = omitted (returns false), null = runtime
+// input of unknown type, {type} = runtime input of that element type (no data), {type, shape,
+// data} = constant.
+inline bool opInputArg(Napi::Env env, const Napi::Value& v, const char* what, TensorView* t) {
+  *t = TensorView();
+  if (v.IsUndefined()) return false;
+  if (v.IsNull()) return true;
+  if (!v.IsObject()) throwType(env, std::string(what) + " must be a tensor, a {type} descriptor, null or undefined");
+  Napi::Object o = v.As<Napi::Object>();
+  if (o.Has("data") && !o.Get("data").IsUndefined()) {
+    *t = tensorArg(env, v, what);
+    return true;
+  }
+  const Napi::Value tv = o.Get("type");
+  if (!tv.IsNumber()) throwType(env, std::string(what) + ".type must be an element type code");
+  const int code = tv.As<Napi::Number>().Int32Value();
+  if (code < 0 || code > 6) throwRange(env, std::string(what) + ".type is not an element type code");
+  t->type = static_cast<ElemType>(code);
+  return true;
+}
+
 inline Attrs attrsArg(Napi::Env env, const Napi::Value& v) {
   Attrs attrs;
   if (v.IsUndefined() || v.IsNull()) return attrs;

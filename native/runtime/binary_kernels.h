@@ -37,6 +37,7 @@ struct BinaryKernelTable {
 const BinaryKernelTable* binaryKernelsRef();
 const BinaryKernelTable* binaryKernelsAvx2();
 const BinaryKernelTable* binaryKernelsAvx512();
+const BinaryKernelTable* binaryKernelsNeon();
 // The table for `isa` or its fallback tier's. Throws if the CPU lacks `isa`.
 const BinaryKernelTable& binaryKernels(Isa isa);
 

@@ -46,7 +46,17 @@ const DwKernelTable& dwKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      dwKernelsNeon(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_NEONDOT)
+      dwKernelsNeonDot(),
+#else
+      nullptr,
+#endif
+      nullptr,  // i8mm: falls back to neondot (usdot would only save the flip outside the loop)
   };
   return selectTable(isa, tables, "depthwise conv");
 }

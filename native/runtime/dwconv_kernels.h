@@ -35,6 +35,8 @@ struct DwKernelTable {
 const DwKernelTable* dwKernelsRef();
 const DwKernelTable* dwKernelsAvx2();
 const DwKernelTable* dwKernelsAvx512();
+const DwKernelTable* dwKernelsNeon();
+const DwKernelTable* dwKernelsNeonDot();
 const DwKernelTable& dwKernels(Isa isa);
 
 }  // namespace qint8

@@ -26,7 +26,12 @@ const DynQuantKernelTable& dynQuantKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,
+#if defined(QINT8_HAVE_NEON)
+      dynQuantKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: no dot products here, they fall back to neon
   };
   return selectTable(isa, tables, "dynquant");
 }

@@ -15,6 +15,7 @@ struct DynQuantKernelTable {
 const DynQuantKernelTable* dynQuantKernelsRef();
 const DynQuantKernelTable* dynQuantKernelsAvx2();
 const DynQuantKernelTable* dynQuantKernelsAvx512();
+const DynQuantKernelTable* dynQuantKernelsNeon();
 const DynQuantKernelTable& dynQuantKernels(Isa isa);
 
 }  // namespace qint8

@@ -27,7 +27,12 @@ const LutKernelTable& lutKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,
+#if defined(QINT8_HAVE_NEON)
+      lutKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: no dot products here, they fall back to neon
   };
   return selectTable(isa, tables, "lut");
 }

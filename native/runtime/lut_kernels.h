@@ -18,6 +18,7 @@ struct LutKernelTable {
 const LutKernelTable* lutKernelsRef();
 const LutKernelTable* lutKernelsAvx2();
 const LutKernelTable* lutKernelsAvx512();
+const LutKernelTable* lutKernelsNeon();
 const LutKernelTable& lutKernels(Isa isa);
 // Whether this CPU can run a table's lookupFast (AVX512_VBMI for the AVX-512 table).
 bool lutFastSupported(const LutKernelTable& t);

@@ -28,7 +28,12 @@ const ObserveKernelTable& observeKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      observeKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: no dot products here, they fall back to neon
   };
   return selectTable(isa, tables, "observe");
 }

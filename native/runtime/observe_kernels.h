@@ -28,6 +28,7 @@ struct ObserveKernelTable {
 const ObserveKernelTable* observeKernelsRef();
 const ObserveKernelTable* observeKernelsAvx2();
 const ObserveKernelTable* observeKernelsAvx512();
+const ObserveKernelTable* observeKernelsNeon();
 // The table for `isa`, or its fallback tier's. Throws if the CPU lacks `isa`.
 const ObserveKernelTable& observeKernels(Isa isa);
 

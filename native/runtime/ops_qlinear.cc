@@ -6,6 +6,7 @@
 //   QLinearMatMul            ONNX semantics (A [..., M, K] x constant B [K, N]), plus an optional
 //                            int32 bias input 8 and a fused activation as above
 //   MatMulInteger            ONNX semantics (constant B)
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "qint8/conv.h"
+#include "qint8/dynquant.h"
+#include "qint8/structural.h"
 #include "qint8/linear.h"
 #include "qint8/op.h"
 
@@ -165,6 +168,85 @@ std::unique_ptr<Op> makeQLinearConvNhwc(const OpContext& ctx) {
   return std::make_unique<ConvOp>(Conv2d::create(c));
 }
 
+float runtimeScale(const TensorView& t) {
+  if (t.type != ElemType::kF32 || t.shape.numel() != 1) bad("the input scale must be a float32 scalar");
+  return *t.as<const float>();
+}
+
+int32_t runtimeZeroPoint(const TensorView& t, DType want) {
+  if (t.shape.numel() != 1) bad("the input zero point must be a scalar");
+  if (t.type == ElemType::kU8 && want == DType::kU8) return *t.as<const uint8_t>();
+  if (t.type == ElemType::kS8 && want == DType::kS8) return *t.as<const int8_t>();
+  bad(std::string("the input zero point must be ") + dtypeName(want) + " like the input");
+}
+
+// ConvInteger with a runtime x zero point (dynamically quantized models: DynamicQuantizeLinear
+// feeds it). The convolution runs with zero point 0 and no padding on the input padded with the
+// call's zero point (so padded taps are x - zx = 0), and -zx * sum(w - zw) per output channel is
+// added to the int32 result: sum((x - zx) * (w - zw)) exactly (int32 wrap-around, as the GEMM).
+class ConvIntegerDynamicOp : public Op {
+ public:
+  ConvIntegerDynamicOp(std::unique_ptr<Conv2d> c, Conv2dConfig geometry, std::vector<int32_t> wsum, int zpIdx)
+      : conv_(std::move(c)), geo_(geometry), wsum_(std::move(wsum)), zpIdx_(zpIdx) {}
+
+  struct Padded {
+    int n, h, w, hp, wp, pt, pl, pb, pr;
+    ConvGeometry g;
+  };
+  Padded padded(const TensorView& x) const {
+    if (x.shape.rank != 4) bad("NHWC activations must be 4-D");
+    if (x.shape[3] != geo_.cin) bad("input channels " + std::to_string(x.shape[3]) + " != " + std::to_string(geo_.cin));
+    Padded p;
+    p.n = static_cast<int>(x.shape[0]);
+    p.h = static_cast<int>(x.shape[1]);
+    p.w = static_cast<int>(x.shape[2]);
+    p.g = convGeometry(geo_, p.n, p.h, p.w);
+    p.pt = p.g.padTop;
+    p.pl = p.g.padLeft;
+    const int ekh = (geo_.kh - 1) * geo_.dilationH + 1, ekw = (geo_.kw - 1) * geo_.dilationW + 1;
+    p.pb = std::max(0, (p.g.oh - 1) * geo_.strideH + ekh - p.h - p.pt);
+    p.pr = std::max(0, (p.g.ow - 1) * geo_.strideW + ekw - p.w - p.pl);
+    p.hp = p.h + p.pt + p.pb;
+    p.wp = p.w + p.pl + p.pr;
+    return p;
+  }
+  size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
+    const Padded p = padded(in[0]);
+    if (p.pt + p.pl + p.pb + p.pr == 0) return 0;
+    return static_cast<size_t>(p.n) * p.hp * p.wp * geo_.cin;
+  }
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, int maxThreads) const override {
+    const Padded p = padded(in[0]);
+    const bool s8 = geo_.inputType == DType::kS8;
+    if (in[0].type != (s8 ? ElemType::kS8 : ElemType::kU8)) bad(std::string("x must be ") + dtypeName(geo_.inputType));
+    const int32_t zx = in[zpIdx_].data ? runtimeZeroPoint(in[zpIdx_], geo_.inputType) : 0;
+    const TensorView& y = out[0];
+    if (y.shape.rank != 4 || y.shape[0] != p.n || y.shape[1] != p.g.oh || y.shape[2] != p.g.ow || y.shape[3] != geo_.cout)
+      bad("output shape " + y.shape.str() + " does not match the convolution");
+    const void* x = in[0].data;
+    if (p.pt + p.pl + p.pb + p.pr) {
+      pad({p.n, p.h, p.w, geo_.cin}, {0, p.pt, p.pl, 0}, {0, p.pb, p.pr, 0}, PadMode::kConstant,
+          static_cast<uint8_t>(zx & 0xff), x, scratch, maxThreads);
+      x = scratch;
+    }
+    conv_->run(x, p.n, p.hp, p.wp, y.data, maxThreads);
+    if (zx == 0) return;
+    uint32_t* o = static_cast<uint32_t*>(y.data);
+    const size_t pixels = static_cast<size_t>(p.n) * p.g.oh * p.g.ow;
+    const int cout = geo_.cout;
+    std::vector<uint32_t> corr(static_cast<size_t>(cout));
+    for (int c = 0; c < cout; ++c) corr[c] = static_cast<uint32_t>(zx) * static_cast<uint32_t>(wsum_[c]);
+    for (size_t i = 0; i < pixels; ++i)
+      for (int c = 0; c < cout; ++c) o[i * cout + c] -= corr[c];
+  }
+
+ private:
+  std::unique_ptr<Conv2d> conv_;
+  Conv2dConfig geo_;  // the node's geometry (pads, auto_pad, strides); weights not referenced
+  std::vector<int32_t> wsum_;
+  int zpIdx_;
+};
+
 // ConvInteger inputs: x, w, [x_zero_point], [w_zero_point] -> int32
 std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
   const TensorView& w = constInput(ctx, 1, "w");
@@ -182,29 +264,65 @@ std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
   c.weightScale = &one;
   c.weightScaleCount = 1;
   c.input.scale = 1.0f;
-  if (ctx.inputPresent.size() > 2 && ctx.inputPresent[2]) {
+  const bool hasZp = ctx.inputPresent.size() > 2 && ctx.inputPresent[2];
+  const bool dynamicZp = hasZp && !ctx.constants[2].data;
+  if (hasZp && !dynamicZp) {
     const TensorView& xz = constInput(ctx, 2, "x_zero_point");
     c.inputType = qtypeOf(xz.type, "x_zero_point");
     c.input.zeroPoint = zeroPointOf(xz, "x_zero_point");
+  } else {
+    const ElemType t = hasZp && ctx.constants[2].type == ElemType::kS8 ? ElemType::kS8 : ctx.constants[0].type;
+    c.inputType = t == ElemType::kS8 ? DType::kS8 : DType::kU8;
   }
   std::vector<int32_t> wzp;
   if (ctx.inputPresent.size() > 3 && ctx.inputPresent[3]) wzp = weightZeroPoints(constInput(ctx, 3, "w_zero_point"), w.type == ElemType::kU8);
   else if (w.type == ElemType::kU8) wzp.assign(1, -128);  // uint8 weights with zero point 0
   if (!wzp.empty()) {
+    if (wzp.size() != 1 && static_cast<int>(wzp.size()) != c.cout) bad("w_zero_point must be a scalar or have one entry per output channel");
     c.weightZeroPoint = wzp.data();
     c.weightZeroPointCount = static_cast<int>(wzp.size());
   }
   c.outputType = DType::kS32;
-  return std::make_unique<ConvOp>(Conv2d::create(c));
+  if (!dynamicZp) return std::make_unique<ConvOp>(Conv2d::create(c));
+  const Conv2dConfig geometry = c;
+  std::vector<int32_t> wsum(static_cast<size_t>(c.cout), 0);
+  const size_t per = ws8.size() / static_cast<size_t>(c.cout);
+  for (int oc = 0; oc < c.cout; ++oc) {
+    const int32_t z = wzp.empty() ? 0 : wzp[wzp.size() == 1 ? 0 : oc];
+    int64_t sum = 0;
+    for (size_t i = 0; i < per; ++i) sum += static_cast<int32_t>(ws8[oc * per + i]) - z;
+    wsum[oc] = static_cast<int32_t>(sum);
+  }
+  c.padTop = c.padLeft = c.padBottom = c.padRight = 0;
+  c.autoPad = AutoPad::kNotSet;
+  c.input.zeroPoint = 0;
+  Conv2dConfig geo = geometry;
+  geo.weight = nullptr;
+  geo.weightScale = nullptr;
+  geo.weightZeroPoint = nullptr;
+  return std::make_unique<ConvIntegerDynamicOp>(Conv2d::create(c), geo, std::move(wsum), 2);
 }
+
+// Where a product's input (A) quantization parameters come from.
+struct InputQ {
+  enum Kind { kStatic = 0, kRuntime = 1, kDynamic = 2 } kind = kStatic;
+  int scaleIdx = -1, zpIdx = -1;  // kRuntime: node inputs holding them (-1: the pack-time value)
+  float alpha = 1.f;              // QGemm: the input scale becomes alpha * a_scale
+  QParams base;                   // pack-time values
+};
 
 // A [..., M, K] x constant B. B [K, N]: one layer on prod(...) * M rows. B [b..., K, N]: one layer
 // per batch slice of B, and A's batch dims must equal B's (numpy broadcasting of A over a 2-D B
-// is the first case).
+// is the first case). A's quantization parameters are the pack-time ones, runtime inputs
+// (MatMulInteger / MatMulIntegerToFloat fed by DynamicQuantizeLinear), or computed per call from
+// float A (DynamicQuantizeMatMul: DynamicQuantizeLinear's arithmetic into scratch).
 class MatMulOp : public Op {
  public:
-  explicit MatMulOp(std::vector<std::unique_ptr<Linear>> l) : lins_(std::move(l)) {}
-  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
+  MatMulOp(std::vector<std::unique_ptr<Linear>> l, Isa isa, InputQ q) : lins_(std::move(l)), isa_(isa), q_(q) {}
+  size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
+    return q_.kind == InputQ::kDynamic ? static_cast<size_t>(in[0].shape.numel()) : 0;
+  }
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, int maxThreads) const override {
     const TensorView& a = in[0];
     const Linear& l0 = *lins_[0];
     const int64_t k = l0.k(), n = l0.n();
@@ -215,23 +333,43 @@ class MatMulOp : public Op {
     const int64_t batches = static_cast<int64_t>(lins_.size());
     if (rows % batches) bad("A's batch dimensions do not match B's");
     const int64_t m = rows / batches;
-    const size_t ai = (a.type == ElemType::kF32 ? 4 : 1), oi = elemSize(out[0].type);
+    const void* adata = a.data;
+    QParams q = q_.base;
+    const QParams* qp = nullptr;
+    if (q_.kind == InputQ::kDynamic) {
+      if (a.type != ElemType::kF32) bad("A must be float32");
+      q = dynamicQuantizeLinear(isa_, a.as<const float>(), static_cast<size_t>(a.shape.numel()), static_cast<uint8_t*>(scratch), maxThreads);
+      adata = scratch;
+      qp = &q;
+    } else {
+      const ElemType want = l0.inputType() == DType::kS8 ? ElemType::kS8 : ElemType::kU8;
+      if (a.type != want) bad(std::string("A must be ") + dtypeName(l0.inputType()));
+      if (q_.kind == InputQ::kRuntime) {
+        if (q_.scaleIdx >= 0) q.scale = q_.alpha * runtimeScale(in[q_.scaleIdx]);
+        if (q_.zpIdx >= 0 && in[q_.zpIdx].data) q.zeroPoint = runtimeZeroPoint(in[q_.zpIdx], l0.inputType());
+        qp = &q;
+      }
+    }
+    const size_t oi = elemSize(out[0].type);
     for (int64_t b = 0; b < batches; ++b)
-      lins_[b]->run(static_cast<const uint8_t*>(a.data) + b * m * k * ai, static_cast<int>(m), static_cast<size_t>(k),
-                    static_cast<uint8_t*>(out[0].data) + b * m * n * oi, static_cast<size_t>(n), nullptr, maxThreads);
+      lins_[b]->run(static_cast<const uint8_t*>(adata) + b * m * k, static_cast<int>(m), static_cast<size_t>(k),
+                    static_cast<uint8_t*>(out[0].data) + b * m * n * oi, static_cast<size_t>(n), qp, maxThreads);
   }
 
  private:
   std::vector<std::unique_ptr<Linear>> lins_;
+  Isa isa_;
+  InputQ q_;
 };
 
-// Slice `b` of a constant B [..., K, N] as the linear layer's N x K weights.
-std::vector<int8_t> transposeB(const TensorView& b, int64_t slice, int* n, int* k) {
+// Slice `slice` of a constant B [..., K, N] (or [N, K] with transB) as the layer's N x K weights.
+std::vector<int8_t> weightsNK(const TensorView& b, bool transB, int64_t slice, int* n, int* k) {
   if (b.shape.rank < 2) bad("B must be at least 2-D");
-  *k = static_cast<int>(b.shape[b.shape.rank - 2]);
-  *n = static_cast<int>(b.shape[b.shape.rank - 1]);
+  *k = static_cast<int>(b.shape[b.shape.rank - (transB ? 1 : 2)]);
+  *n = static_cast<int>(b.shape[b.shape.rank - (transB ? 2 : 1)]);
   const std::vector<int8_t> s8 = weightsS8(b);
   const size_t base = static_cast<size_t>(slice) * *k * *n;
+  if (transB) return std::vector<int8_t>(s8.begin() + base, s8.begin() + base + static_cast<size_t>(*k) * *n);
   std::vector<int8_t> t(static_cast<size_t>(*k) * *n);
   for (int kk = 0; kk < *k; ++kk)
     for (int j = 0; j < *n; ++j) t[static_cast<size_t>(j) * *k + kk] = s8[base + static_cast<size_t>(kk) * *n + j];
@@ -254,82 +392,352 @@ int64_t perColumn(const TensorView& t, int n, int64_t batches, int64_t slice, in
   bad(std::string(what) + " must be a scalar or have one entry per column of B");
 }
 
+// The constant-B side of a product: B, its scale (null: 1) and zero point (null: none), the
+// input / output stage; one Linear per batch slice of B.
+struct ProductSpec {
+  const TensorView* b = nullptr;
+  bool transB = false;
+  const TensorView* bScale = nullptr;
+  const TensorView* bZeroPoint = nullptr;
+  const int32_t* biasQ = nullptr;  // n entries
+  const float* biasF = nullptr;    // n entries (float output)
+  LinearConfig base;               // isa, input / output stage, fused activation
+};
+
+std::vector<std::unique_ptr<Linear>> buildLayers(const ProductSpec& p) {
+  const TensorView& b = *p.b;
+  if (b.type != ElemType::kU8 && b.type != ElemType::kS8) bad("B must be uint8 or int8");
+  const int64_t batches = p.transB ? 1 : batchesOf(b);
+  if (p.transB && b.shape.rank != 2) bad("a transposed B must be 2-D");
+  std::vector<std::unique_ptr<Linear>> lins;
+  const float one = 1.0f;
+  for (int64_t slice = 0; slice < batches; ++slice) {
+    LinearConfig l = p.base;
+    const std::vector<int8_t> w = weightsNK(b, p.transB, slice, &l.n, &l.k);
+    l.weight = w.data();
+    if (p.bScale) {
+      if (p.bScale->type != ElemType::kF32) bad("b_scale must be float32");
+      l.weightScale = p.bScale->as<const float>() + perColumn(*p.bScale, l.n, batches, slice, &l.weightScaleCount, "b_scale");
+    } else {
+      l.weightScale = &one;
+      l.weightScaleCount = 1;
+    }
+    std::vector<int32_t> wzp;
+    if (p.bZeroPoint) {
+      if (p.bZeroPoint->type != b.type) bad("b_zero_point must have B's type");
+      int zcount = 0;
+      const int64_t zoff = perColumn(*p.bZeroPoint, l.n, batches, slice, &zcount, "b_zero_point");
+      const std::vector<int32_t> zall = weightZeroPoints(*p.bZeroPoint, b.type == ElemType::kU8);
+      wzp.assign(zall.begin() + zoff, zall.begin() + zoff + zcount);
+    } else if (b.type == ElemType::kU8) {
+      wzp.assign(1, -128);  // uint8 weights with zero point 0
+    }
+    if (!wzp.empty()) {
+      l.weightZeroPoint = wzp.data();
+      l.weightZeroPointCount = static_cast<int>(wzp.size());
+    }
+    l.biasQ = p.biasQ;
+    l.bias = p.biasF;
+    lins.push_back(Linear::create(l));
+  }
+  return lins;
+}
+
+bool present(const OpContext& c, size_t i) { return c.inputPresent.size() > i && c.inputPresent[i]; }
+bool isConst(const OpContext& c, size_t i) { return present(c, i) && c.constants[i].data; }
+
+// The type of a runtime quantized input from its descriptor (or its zero point's), default uint8.
+DType runtimeQType(const OpContext& c, std::initializer_list<size_t> idx) {
+  for (size_t i : idx)
+    if (present(c, i)) {
+      if (c.constants[i].type == ElemType::kS8) return DType::kS8;
+      if (c.constants[i].type == ElemType::kU8) return DType::kU8;
+    }
+  return DType::kU8;
+}
+
+// QLinearMatMul / MatMulInteger with a runtime B (activation x activation products, as in
+// quantized attention): B and every quantization parameter are read per call, and each batch
+// slice of B that the call uses is packed per call (packing is O(K * N), the product O(M * K * N)).
+// Batch dims broadcast as numpy's matmul does; 1-D A or B are promoted as in the ONNX definition.
+class RuntimeMatMulOp : public Op {
+ public:
+  RuntimeMatMulOp(Isa isa, bool qlinear) : isa_(isa), qlinear_(qlinear) {}
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
+    const TensorView& a = in[0];
+    const TensorView& b = in[qlinear_ ? 3 : 1];
+    if (a.shape.rank < 1 || b.shape.rank < 1) bad("A and B must have rank >= 1");
+    // Promote 1-D operands: A [K] -> [1, K], B [K] -> [K, 1].
+    Shape as = a.shape, bs = b.shape;
+    if (as.rank == 1) as = Shape{1, as[0]};
+    if (bs.rank == 1) bs = Shape{bs[0], 1};
+    const int64_t m = as[as.rank - 2], k = as[as.rank - 1], kb = bs[bs.rank - 2], n = bs[bs.rank - 1];
+    if (k != kb) bad("A's last dimension (" + std::to_string(k) + ") differs from B's second to last (" + std::to_string(kb) + ")");
+    Shape ab, bb, ob;  // batch dims, right-aligned broadcasting
+    ab.rank = as.rank - 2;
+    bb.rank = bs.rank - 2;
+    for (int i = 0; i < ab.rank; ++i) ab[i] = as[i];
+    for (int i = 0; i < bb.rank; ++i) bb[i] = bs[i];
+    ob = broadcastShapes(ab, bb);
+    const int64_t batches = ob.numel();
+    if (out[0].shape.numel() != batches * m * n) bad("output shape " + out[0].shape.str() + " does not match the product");
+    if (m == 0 || n == 0 || batches == 0) return;
+    if (k == 0) {
+      if (out[0].type != ElemType::kS32) bad("an empty inner dimension is supported for int32 outputs only");
+      std::memset(out[0].data, 0, out[0].bytes());  // the empty sum
+      return;
+    }
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) bad("matrix dimensions are too large");
+
+    LinearConfig base;
+    base.isa = isa_;
+    std::vector<int32_t> zall;
+    const TensorView* bScale = nullptr;
+    const TensorView* bZp = nullptr;
+    if (qlinear_) {
+      base.inputType = qtypeOf(in[2].type, "a_zero_point");
+      base.input = {scalarF32(in[1], "a_scale"), zeroPointOf(in[2], "a_zero_point")};
+      bScale = &in[4];
+      if (bScale->type != ElemType::kF32) bad("b_scale must be float32");
+      bZp = &in[5];
+      base.outputType = qtypeOf(in[7].type, "y_zero_point");
+      base.output = {scalarF32(in[6], "y_scale"), zeroPointOf(in[7], "y_zero_point")};
+    } else {
+      base.input.scale = 1.0f;
+      if (in.size() > 2 && in[2].data) {
+        base.inputType = qtypeOf(in[2].type, "a_zero_point");
+        base.input.zeroPoint = zeroPointOf(in[2], "a_zero_point");
+      } else {
+        base.inputType = a.type == ElemType::kS8 ? DType::kS8 : DType::kU8;
+      }
+      if (in.size() > 3 && in[3].data) bZp = &in[3];
+      base.outputType = DType::kS32;
+    }
+    if (a.type != (base.inputType == DType::kS8 ? ElemType::kS8 : ElemType::kU8)) bad("A's type must match a_zero_point's");
+    if (bZp && bZp->type != b.type) bad("b_zero_point must have B's type");
+    if (bZp) zall = weightZeroPoints(*bZp, b.type == ElemType::kU8);
+    const float one = 1.0f;
+    const int64_t bBatches = bb.numel();
+    std::vector<std::unique_ptr<Linear>> lins(static_cast<size_t>(bBatches));
+    auto layer = [&](int64_t slice) -> const Linear& {
+      std::unique_ptr<Linear>& l = lins[static_cast<size_t>(slice)];
+      if (l) return *l;
+      LinearConfig c = base;
+      const int nn = static_cast<int>(n), kk = static_cast<int>(k);
+      // The slice as N x K int8 (uint8 B shifts by 128, its zero points too).
+      std::vector<int8_t> w(static_cast<size_t>(n * k));
+      const uint8_t* src = static_cast<const uint8_t*>(b.data) + slice * k * n;
+      const bool u8 = b.type == ElemType::kU8;
+      if (!u8 && b.type != ElemType::kS8) bad("B must be uint8 or int8");
+      for (int64_t r = 0; r < k; ++r)
+        for (int64_t j = 0; j < n; ++j) {
+          const uint8_t v = src[r * n + j];
+          w[static_cast<size_t>(j * k + r)] = u8 ? static_cast<int8_t>(static_cast<int32_t>(v) - 128) : static_cast<int8_t>(v);
+        }
+      c.n = nn;
+      c.k = kk;
+      c.weight = w.data();
+      if (bScale) c.weightScale = bScale->as<const float>() + perColumn(*bScale, nn, bBatches, slice, &c.weightScaleCount, "b_scale");
+      else {
+        c.weightScale = &one;
+        c.weightScaleCount = 1;
+      }
+      std::vector<int32_t> wzp;
+      if (bZp) {
+        int zc = 0;
+        const int64_t off = perColumn(*bZp, nn, bBatches, slice, &zc, "b_zero_point");
+        wzp.assign(zall.begin() + off, zall.begin() + off + zc);
+      } else if (b.type == ElemType::kU8) {
+        wzp.assign(1, -128);
+      }
+      if (!wzp.empty()) {
+        c.weightZeroPoint = wzp.data();
+        c.weightZeroPointCount = static_cast<int>(wzp.size());
+      }
+      l = Linear::create(c);
+      return *l;
+    };
+    // Batch index -> offsets of A's and B's slices (broadcast dims repeat).
+    const size_t oi = elemSize(out[0].type);
+    for (int64_t o = 0; o < batches; ++o) {
+      int64_t rem = o, ai = 0, bi = 0, astride = 1, bstride = 1;
+      for (int d = ob.rank - 1; d >= 0; --d) {
+        const int64_t idx = rem % ob[d];
+        rem /= ob[d];
+        const int da = d - (ob.rank - ab.rank), db = d - (ob.rank - bb.rank);
+        if (da >= 0) {
+          if (ab[da] != 1) ai += idx * astride;
+          astride *= ab[da];
+        }
+        if (db >= 0) {
+          if (bb[db] != 1) bi += idx * bstride;
+          bstride *= bb[db];
+        }
+      }
+      layer(bi).run(static_cast<const uint8_t*>(a.data) + ai * m * k, static_cast<int>(m), static_cast<size_t>(k),
+                    static_cast<uint8_t*>(out[0].data) + o * m * n * oi, static_cast<size_t>(n), nullptr, maxThreads);
+    }
+  }
+
+ private:
+  Isa isa_;
+  bool qlinear_;
+};
+
 // QLinearMatMul inputs: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp, [bias (qint8 extension)]
 std::unique_ptr<Op> makeQLinearMatMul(const OpContext& ctx) {
-  const TensorView& b = constInput(ctx, 3, "b");
-  std::vector<std::unique_ptr<Linear>> lins;
-  for (int64_t slice = 0; slice < batchesOf(b); ++slice) {
-  LinearConfig l;
+  if (!isConst(ctx, 3)) return std::make_unique<RuntimeMatMulOp>(ctx.isa, true);
+  ProductSpec p;
+  p.b = &constInput(ctx, 3, "b");
+  LinearConfig& l = p.base;
   l.isa = ctx.isa;
-  const std::vector<int8_t> w = transposeB(b, slice, &l.n, &l.k);
-  l.weight = w.data();
   const TensorView& as = constInput(ctx, 1, "a_scale");
   const TensorView& az = constInput(ctx, 2, "a_zero_point");
   l.inputType = qtypeOf(az.type, "a_zero_point");
   l.input.scale = scalarF32(as, "a_scale");
   l.input.zeroPoint = zeroPointOf(az, "a_zero_point");
-  const TensorView& bs = constInput(ctx, 4, "b_scale");
-  if (bs.type != ElemType::kF32) bad("b_scale must be float32");
-  l.weightScale = bs.as<const float>() + perColumn(bs, l.n, batchesOf(b), slice, &l.weightScaleCount, "b_scale");
-  const TensorView& bz = constInput(ctx, 5, "b_zero_point");
-  int zcount = 0;
-  const int64_t zoff = perColumn(bz, l.n, batchesOf(b), slice, &zcount, "b_zero_point");
-  const std::vector<int32_t> zall = weightZeroPoints(bz, b.type == ElemType::kU8);
-  const std::vector<int32_t> wzp(zall.begin() + zoff, zall.begin() + zoff + zcount);
-  l.weightZeroPoint = wzp.data();
-  l.weightZeroPointCount = zcount;
+  p.bScale = &constInput(ctx, 4, "b_scale");
+  p.bZeroPoint = &constInput(ctx, 5, "b_zero_point");
   const TensorView& ys = constInput(ctx, 6, "y_scale");
   const TensorView& yz = constInput(ctx, 7, "y_zero_point");
   l.outputType = qtypeOf(yz.type, "y_zero_point");
   l.output.scale = scalarF32(ys, "y_scale");
   l.output.zeroPoint = zeroPointOf(yz, "y_zero_point");
-  if (ctx.inputPresent.size() > 8 && ctx.inputPresent[8]) {
+  if (present(ctx, 8)) {
     const TensorView& bias = constInput(ctx, 8, "bias");
-    if (bias.type != ElemType::kS32 || bias.shape.numel() != l.n) bad("bias must be int32 with one entry per column");
-    l.biasQ = bias.as<const int32_t>();
+    const int64_t n = p.b->shape[p.b->shape.rank - 1];
+    if (bias.type != ElemType::kS32 || bias.shape.numel() != n) bad("bias must be int32 with one entry per column");
+    p.biasQ = bias.as<const int32_t>();
   }
   fusedActivation(ctx.attrs, &l.relu, &l.hasClip, &l.clipMin, &l.clipMax);
-  lins.push_back(Linear::create(l));
+  return std::make_unique<MatMulOp>(buildLayers(p), ctx.isa, InputQ());
+}
+
+// A's zero point for the integer products: absent (0), constant, or a runtime input (the output
+// of DynamicQuantizeLinear in dynamically quantized models).
+void integerInput(const OpContext& ctx, size_t zpIdx, LinearConfig& l, InputQ& q) {
+  l.input.scale = 1.0f;
+  if (isConst(ctx, zpIdx)) {
+    const TensorView& az = ctx.constants[zpIdx];
+    l.inputType = qtypeOf(az.type, "a_zero_point");
+    l.input.zeroPoint = zeroPointOf(az, "a_zero_point");
+  } else {
+    l.inputType = runtimeQType(ctx, {0, zpIdx});
+    if (present(ctx, zpIdx)) {
+      q.kind = InputQ::kRuntime;
+      q.zpIdx = static_cast<int>(zpIdx);
+    }
   }
-  return std::make_unique<MatMulOp>(std::move(lins));
 }
 
 // MatMulInteger inputs: a, b, [a_zero_point], [b_zero_point] -> int32
 std::unique_ptr<Op> makeMatMulInteger(const OpContext& ctx) {
-  const TensorView& b = constInput(ctx, 1, "b");
-  std::vector<std::unique_ptr<Linear>> lins;
-  for (int64_t slice = 0; slice < batchesOf(b); ++slice) {
-  LinearConfig l;
+  if (!isConst(ctx, 1)) return std::make_unique<RuntimeMatMulOp>(ctx.isa, false);
+  ProductSpec p;
+  p.b = &constInput(ctx, 1, "b");
+  if (present(ctx, 3)) p.bZeroPoint = &constInput(ctx, 3, "b_zero_point");
+  LinearConfig& l = p.base;
   l.isa = ctx.isa;
-  const std::vector<int8_t> w = transposeB(b, slice, &l.n, &l.k);
-  l.weight = w.data();
-  const float one = 1.0f;
-  l.weightScale = &one;
-  l.weightScaleCount = 1;
-  l.input.scale = 1.0f;
-  if (ctx.inputPresent.size() > 2 && ctx.inputPresent[2]) {
-    const TensorView& az = constInput(ctx, 2, "a_zero_point");
-    l.inputType = qtypeOf(az.type, "a_zero_point");
-    l.input.zeroPoint = zeroPointOf(az, "a_zero_point");
-  }
-  std::vector<int32_t> wzp;
-  if (ctx.inputPresent.size() > 3 && ctx.inputPresent[3]) {
-    const TensorView& bz = constInput(ctx, 3, "b_zero_point");
-    int zcount = 0;
-    const int64_t zoff = perColumn(bz, l.n, batchesOf(b), slice, &zcount, "b_zero_point");
-    const std::vector<int32_t> zall = weightZeroPoints(bz, b.type == ElemType::kU8);
-    wzp.assign(zall.begin() + zoff, zall.begin() + zoff + zcount);
-  } else if (b.type == ElemType::kU8) {
-    wzp.assign(1, -128);
-  }
-  if (!wzp.empty()) {
-    l.weightZeroPoint = wzp.data();
-    l.weightZeroPointCount = static_cast<int>(wzp.size());
-  }
+  InputQ q;
+  integerInput(ctx, 2, l, q);
   l.outputType = DType::kS32;
-  lins.push_back(Linear::create(l));
+  q.base = l.input;
+  return std::make_unique<MatMulOp>(buildLayers(p), ctx.isa, q);
+}
+
+// com.microsoft.MatMulIntegerToFloat inputs: a, b, a_scale, b_scale, [a_zero_point],
+// [b_zero_point], [bias] -> float32: y = float(acc) * (a_scale * b_scale[n]) + bias[n]
+// (onnxruntime's scale-bias output stage: multiply, then add).
+std::unique_ptr<Op> makeMatMulIntegerToFloat(const OpContext& ctx) {
+  ProductSpec p;
+  p.b = &constInput(ctx, 1, "b");
+  p.bScale = &constInput(ctx, 3, "b_scale");
+  if (present(ctx, 5)) p.bZeroPoint = &constInput(ctx, 5, "b_zero_point");
+  LinearConfig& l = p.base;
+  l.isa = ctx.isa;
+  InputQ q;
+  integerInput(ctx, 4, l, q);
+  if (isConst(ctx, 2)) {
+    l.input.scale = scalarF32(ctx.constants[2], "a_scale");
+  } else {
+    q.kind = InputQ::kRuntime;
+    q.scaleIdx = 2;
   }
-  return std::make_unique<MatMulOp>(std::move(lins));
+  l.outputType = DType::kF32;
+  if (present(ctx, 6)) {
+    const TensorView& bias = constInput(ctx, 6, "bias");
+    const int64_t n = p.b->shape[p.b->shape.rank - 1];
+    if (bias.type != ElemType::kF32 || bias.shape.numel() != n) bad("bias must be float32 with one entry per column");
+    p.biasF = bias.as<const float>();
+  }
+  q.base = l.input;
+  return std::make_unique<MatMulOp>(buildLayers(p), ctx.isa, q);
+}
+
+// com.microsoft.DynamicQuantizeMatMul inputs: a (float32), b, b_scale, [b_zero_point], [bias]:
+// A quantized per call as DynamicQuantizeLinear does (uint8), then MatMulIntegerToFloat.
+std::unique_ptr<Op> makeDynamicQuantizeMatMul(const OpContext& ctx) {
+  ProductSpec p;
+  p.b = &constInput(ctx, 1, "b");
+  p.bScale = &constInput(ctx, 2, "b_scale");
+  if (present(ctx, 3)) p.bZeroPoint = &constInput(ctx, 3, "b_zero_point");
+  LinearConfig& l = p.base;
+  l.isa = ctx.isa;
+  l.inputType = DType::kU8;
+  l.outputType = DType::kF32;
+  if (present(ctx, 4)) {
+    const TensorView& bias = constInput(ctx, 4, "bias");
+    const int64_t n = p.b->shape[p.b->shape.rank - 1];
+    if (bias.type != ElemType::kF32 || bias.shape.numel() != n) bad("bias must be float32 with one entry per column");
+    p.biasF = bias.as<const float>();
+  }
+  InputQ q;
+  q.kind = InputQ::kDynamic;
+  q.base = l.input;
+  return std::make_unique<MatMulOp>(buildLayers(p), ctx.isa, q);
+}
+
+// com.microsoft.QGemm inputs: a, a_scale, a_zp, b, b_scale, b_zp, [C int32], [y_scale, y_zp];
+// attributes alpha, transA (0 only), transB. Output scale (alpha * a_scale * b_scale[n]) / y_scale
+// as onnxruntime evaluates it; without y_scale the output is float32 acc * (alpha * a_scale * b_scale[n]).
+std::unique_ptr<Op> makeQGemm(const OpContext& ctx) {
+  if (ctx.attrs.getInt("transA", 0) != 0) bad("QGemm with transA = 1 is not supported");
+  ProductSpec p;
+  p.b = &constInput(ctx, 3, "B");
+  p.transB = ctx.attrs.getInt("transB", 0) != 0;
+  if (p.b->shape.rank != 2) bad("QGemm's B must be 2-D");
+  const int64_t n = p.b->shape[p.transB ? 0 : 1];
+  p.bScale = &constInput(ctx, 4, "b_scale");
+  p.bZeroPoint = &constInput(ctx, 5, "b_zero_point");
+  LinearConfig& l = p.base;
+  l.isa = ctx.isa;
+  const float alpha = static_cast<float>(ctx.attrs.getFloat("alpha", 1.0));
+  if (!(std::isfinite(alpha) && alpha > 0)) bad("QGemm's alpha must be a finite number > 0");
+  const TensorView& az = constInput(ctx, 2, "a_zero_point");
+  l.inputType = qtypeOf(az.type, "a_zero_point");
+  l.input.zeroPoint = zeroPointOf(az, "a_zero_point");
+  l.input.scale = alpha * scalarF32(constInput(ctx, 1, "a_scale"), "a_scale");
+  std::vector<int32_t> c;
+  if (present(ctx, 6)) {
+    const TensorView& ct = constInput(ctx, 6, "C");
+    if (ct.type != ElemType::kS32) bad("C must be int32");
+    const int64_t cn = ct.shape.numel();
+    const bool rowVector = ct.shape.rank <= 1 || (ct.shape.rank == 2 && ct.shape[0] == 1);
+    if (!(cn == 1 || (cn == n && rowVector))) bad("C must be a scalar or have one entry per column (shape [N] or [1, N])");
+    c.assign(static_cast<size_t>(n), 0);
+    for (int64_t j = 0; j < n; ++j) c[j] = ct.as<const int32_t>()[cn == 1 ? 0 : j];
+    p.biasQ = c.data();
+  }
+  if (present(ctx, 7)) {
+    const TensorView& yz = constInput(ctx, 8, "y_zero_point");
+    l.outputType = qtypeOf(yz.type, "y_zero_point");
+    l.output.scale = scalarF32(constInput(ctx, 7, "y_scale"), "y_scale");
+    l.output.zeroPoint = zeroPointOf(yz, "y_zero_point");
+  } else {
+    l.outputType = DType::kF32;
+  }
+  fusedActivation(ctx.attrs, &l.relu, &l.hasClip, &l.clipMin, &l.clipMax);
+  return std::make_unique<MatMulOp>(buildLayers(p), ctx.isa, InputQ());
 }
 
 }  // namespace
@@ -338,5 +746,8 @@ QINT8_REGISTER_OP("qint8", "QLinearConvNhwc", makeQLinearConvNhwc);
 QINT8_REGISTER_OP("qint8", "ConvIntegerNhwc", makeConvIntegerNhwc);
 QINT8_REGISTER_OP("", "QLinearMatMul", makeQLinearMatMul);
 QINT8_REGISTER_OP("", "MatMulInteger", makeMatMulInteger);
+QINT8_REGISTER_OP("com.microsoft", "MatMulIntegerToFloat", makeMatMulIntegerToFloat);
+QINT8_REGISTER_OP("com.microsoft", "DynamicQuantizeMatMul", makeDynamicQuantizeMatMul);
+QINT8_REGISTER_OP("com.microsoft", "QGemm", makeQGemm);
 
 }  // namespace qint8

@@ -27,7 +27,12 @@ const PoolKernelTable& poolKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,
+#if defined(QINT8_HAVE_NEON)
+      poolKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: no dot products here, they fall back to neon
   };
   return selectTable(isa, tables, "pool");
 }

@@ -33,6 +33,7 @@ struct PoolKernelTable {
 const PoolKernelTable* poolKernelsRef();
 const PoolKernelTable* poolKernelsAvx2();
 const PoolKernelTable* poolKernelsAvx512();
+const PoolKernelTable* poolKernelsNeon();
 const PoolKernelTable& poolKernels(Isa isa);
 
 }  // namespace qint8

@@ -29,7 +29,12 @@ const ResizeKernelTable& resizeKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,
+#if defined(QINT8_HAVE_NEON)
+      resizeKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: no dot products here, they fall back to neon
   };
   return selectTable(isa, tables, "resize");
 }

@@ -18,6 +18,7 @@ struct ResizeKernelTable {
 const ResizeKernelTable* resizeKernelsRef();
 const ResizeKernelTable* resizeKernelsAvx2();
 const ResizeKernelTable* resizeKernelsAvx512();
+const ResizeKernelTable* resizeKernelsNeon();
 const ResizeKernelTable& resizeKernels(Isa isa);
 
 }  // namespace qint8

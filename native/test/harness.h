@@ -20,6 +20,12 @@ void fail(const char* file, int line, const std::string& msg);
 // shows which kernel tiers it actually compared against the reference.
 void covered(const std::string& label);
 
+// Label of a comparison for covered(): "family/tier", or "family/tier->ran" when the tier runs
+// another tier's kernels (a family without kernels of its own for the tier falls back).
+inline std::string tierLabel(const std::string& family, const char* tier, const char* ran) {
+  return family + "/" + tier + (std::string(tier) == ran ? std::string() : std::string("->") + ran);
+}
+
 struct Registrar {
   Registrar(const char* name, std::function<void()> fn) { registry().push_back({name, std::move(fn)}); }
 };

@@ -27,8 +27,10 @@ TEST(binary_kernels_every_isa_match_reference) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
     const BinaryKernelTable& kt = binaryKernels(isa);
+    const std::string label = qt::tierLabel("binary", isaName(isa), isaName(kt.isa));
     for (bool s : {false, true})
       for (size_t n : {1, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099}) {
+        qt::covered(label);
         auto a = randomBytes(n, r), b = randomBytes(n, r);
         std::vector<uint8_t> want(n), got(n);
         AddKernelParams ap{r.uniformf(0.001f, 3.f), r.uniformf(0.001f, 3.f), r.uniformf(-300.f, 300.f), 0.f, 255.f};
@@ -57,6 +59,75 @@ TEST(binary_kernels_every_isa_match_reference) {
     ref.addVV(a.data(), b.data(), a.size(), ap, false, want.data());
     kt.addVV(a.data(), b.data(), a.size(), ap, false, got.data());
     CHECK_MSG(want == got, std::string("addVV ties ") + isaName(isa));
+    // Every (a, b) pair through mul at the extremes of the zero points: |a - za| * |b - zb| up to
+    // 383 * 383 (int16 factors on NEON), with ties, both types.
+    for (bool s : {false, true})
+      for (int32_t z : {-128, 255, 0}) {
+        qt::covered(label);
+        MulKernelParams mp{z, s ? 127 : -128, 1.0f / 512, 0.5f, s ? -128.f : 0.f, s ? 127.f : 255.f};
+        ref.mulVV(a.data(), b.data(), a.size(), mp, s, want.data());
+        kt.mulVV(a.data(), b.data(), a.size(), mp, s, got.data());
+        CHECK_MSG(want == got, std::string("mulVV extremes ") + isaName(isa));
+        ref.mulVS(a.data(), -383, a.size(), mp, s, want.data());
+        kt.mulVS(a.data(), -383, a.size(), mp, s, got.data());
+        CHECK_MSG(want == got, std::string("mulVS extremes ") + isaName(isa));
+      }
+    // Zero points far outside the types (not produced by the driver; kernels must still agree).
+    {
+      qt::covered(label);
+      MulKernelParams mp{40000, -40000, 1e-9f, 3.f, 0.f, 255.f};
+      ref.mulVV(a.data(), b.data(), a.size(), mp, false, want.data());
+      kt.mulVV(a.data(), b.data(), a.size(), mp, false, got.data());
+      CHECK_MSG(want == got, std::string("mulVV large zero points ") + isaName(isa));
+      ref.mulVS(a.data(), 50000, a.size(), mp, false, want.data());
+      kt.mulVS(a.data(), 50000, a.size(), mp, false, got.data());
+      CHECK_MSG(want == got, std::string("mulVS large factor ") + isaName(isa));
+    }
+  }
+}
+
+TEST(binary_add_kernels_fuse_both_products) {
+  // The reference adds with two FMAs, fma(a, ra, fma(b, rb, fixed)). Parameters are searched
+  // (deterministically) on which rounding either product separately changes an output somewhere
+  // on the full 256 x 256 grid, so a kernel that leaves out either fusion fails here (random
+  // parameters rarely tell the forms apart).
+  std::vector<uint8_t> a(256 * 256), b(256 * 256);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i), b[i] = static_cast<uint8_t>(i >> 8);
+  auto finish = [](float v) {
+    v = v > 0.f ? v : 0.f;
+    v = v < 255.f ? v : 255.f;
+    return static_cast<uint8_t>(std::nearbyint(v));
+  };
+  const BinaryKernelTable& ref = *binaryKernelsRef();
+  std::vector<AddKernelParams> found[2];  // [0]: the inner fusion matters, [1]: the outer one
+  qt::Rng r(77);
+  std::vector<uint8_t> want(a.size());
+  for (int tries = 0; tries < 2000 && (found[0].size() < 2 || found[1].size() < 2); ++tries) {
+    const AddKernelParams p{r.uniformf(0.01f, 2.f), r.uniformf(0.01f, 2.f), r.uniformf(-200.f, 200.f), 0.f, 255.f};
+    ref.addVV(a.data(), b.data(), a.size(), p, false, want.data());
+    bool inner = false, outer = false;
+    for (size_t i = 0; i < a.size() && !(inner && outer); ++i) {
+      const float fa = static_cast<float>(a[i]), fb = static_cast<float>(b[i]);
+      const float pb = fb * p.rb, pa = fa * p.ra;  // separately rounded products (-ffp-contract=off)
+      inner |= finish(std::fma(fa, p.ra, pb + p.fixed)) != want[i];
+      outer |= finish(pa + std::fma(fb, p.rb, p.fixed)) != want[i];
+    }
+    if (inner && found[0].size() < 2) found[0].push_back(p);
+    if (outer && found[1].size() < 2) found[1].push_back(p);
+  }
+  CHECK_MSG(found[0].size() == 2 && found[1].size() == 2, "no discriminating parameters found");
+  for (int isaI = 1; isaI < kIsaCount; ++isaI) {
+    const Isa isa = static_cast<Isa>(isaI);
+    if (!isaSupported(isa)) continue;
+    const BinaryKernelTable& kt = binaryKernels(isa);
+    for (const auto& set : found)
+      for (const AddKernelParams& p : set) {
+        qt::covered(qt::tierLabel("binary", isaName(isa), isaName(kt.isa)));
+        std::vector<uint8_t> got(a.size());
+        ref.addVV(a.data(), b.data(), a.size(), p, false, want.data());
+        kt.addVV(a.data(), b.data(), a.size(), p, false, got.data());
+        CHECK_MSG(want == got, std::string("addVV fused products ") + isaName(isa));
+      }
   }
 }
 
@@ -113,6 +184,7 @@ TEST(binary_broadcasting_matches_direct_evaluation) {
           std::vector<uint8_t> want(nc), got(nc);
           qlinearBinary(Isa::kScalar, cfg, a2.data(), sh[0], b2.data(), sh[1], want.data());
           qlinearBinary(isa, cfg, a2.data(), sh[0], b2.data(), sh[1], got.data());
+          qt::covered(qt::tierLabel("binary", isaName(isa), isaName(binaryKernels(isa).isa)));
           CHECK_MSG(want == got, std::string("driver ") + isaName(isa) + " nc=" + std::to_string(nc));
         }
   }

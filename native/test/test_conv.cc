@@ -10,6 +10,7 @@
 #include "qint8/conv.h"
 #include "qint8/cpu.h"
 #include "qint8/threadpool.h"
+#include "../runtime/dwconv_kernels.h"
 
 using namespace qint8;
 
@@ -22,6 +23,7 @@ struct ConvCase {
   int oph, opw;
   DType in, out;
   bool perChannel, bias, asym, relu, clip;
+  bool extremes;  // weights in {-128, 127}, activations at the type's ends
 };
 
 std::string describe(const ConvCase& c) {
@@ -56,7 +58,7 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
   c.outputPaddingW = cc.opw;
   const size_t wsize = static_cast<size_t>(cc.cout) * (cc.cin / cc.groups) * cc.kh * cc.kw;
   std::vector<int8_t> w(wsize);
-  for (auto& v : w) v = static_cast<int8_t>(rng.next());
+  for (auto& v : w) v = cc.extremes ? static_cast<int8_t>(rng.next() % 2 ? 127 : -128) : static_cast<int8_t>(rng.next());
   std::vector<float> ws(cc.perChannel ? cc.cout : 1);
   for (auto& v : ws) v = rng.uniformf(0.002f, 0.02f);
   std::vector<int32_t> wz(cc.cout);
@@ -84,7 +86,8 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
     c.clipMax = 6.0f;
   }
   std::vector<uint8_t> x(static_cast<size_t>(cc.n) * cc.h * cc.w * cc.cin);
-  for (auto& v : x) v = static_cast<uint8_t>(rng.next());
+  for (auto& v : x) v = cc.extremes ? static_cast<uint8_t>(rng.next() % 2 ? 0x7F : 0x80) ^ (cc.in == DType::kU8 ? 0x80 : 0)
+                                    : static_cast<uint8_t>(rng.next());
 
   c.isa = Isa::kScalar;
   ConvGeometry g;
@@ -111,6 +114,11 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
       const std::string name = conv->algorithm();
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
       seen.push_back(name);
+      // Depthwise layers run the depthwise kernels of the tier (or of the tier it falls back to);
+      // every other layer runs on the tier's GEMM kernels.
+      const bool dw = name == "depthwise";
+      qt::covered(dw ? qt::tierLabel("dwconv", isaName(isa), isaName(dwKernels(isa).isa))
+                     : std::string("conv/") + isaName(isa));
       for (int threads : {1, 2}) {
         std::vector<uint8_t> got(ysize, 0xCD);
         conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
@@ -321,6 +329,44 @@ TEST(depthwise_wide_rows_match_reference) {
     cc.clip = it % 8 == 4;
     runConvCase(cc, 8100 + it);
   }
+}
+
+TEST(depthwise_every_isa_matches_reference_geometries) {
+  // Kernel widths around the tap groups of the dot-product kernels (4 taps per sdot / vpdpbusd,
+  // 2 per vpmaddwd), dilations up to 3, strides up to 3, channel counts around the 16-channel
+  // blocks, both activation types, every output stage, and extreme values (weights -128 / 127,
+  // activations at both ends of the type) against the reference.
+  const int kernels[][2] = {{1, 1}, {3, 3}, {5, 5}, {7, 7}, {1, 9}, {9, 1}, {2, 6}, {3, 8}};
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  uint64_t seed = 3000;
+  int it = 0;
+  for (const auto& k : kernels)
+    for (int ch : {3, 16, 17, 40})
+      for (int variant = 0; variant < 2; ++variant, ++it) {
+        ConvCase cc{};
+        cc.n = 1;
+        cc.kh = k[0];
+        cc.kw = k[1];
+        cc.cin = cc.cout = cc.groups = ch;
+        cc.sh = 1 + it % 3;
+        cc.sw = 1 + (it / 3) % 3;
+        cc.dh = 1 + (it / 2) % 3;
+        cc.dw = 1 + (it / 5) % 3;
+        const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+        cc.h = ekh + it % 5;
+        cc.w = ekw + (it * 7) % 6;
+        cc.pt = it % 2 ? ekh / 2 : 0;
+        cc.pb = it % 3 ? ekh - 1 : 0;
+        cc.pl = it % 4 ? ekw - 1 : ekw / 2;
+        cc.pr = it % 5 ? ekw / 2 : 0;
+        cc.in = variant ? DType::kS8 : DType::kU8;
+        cc.out = outs[it % 4];
+        cc.perChannel = it % 3 != 1;
+        cc.bias = cc.out != DType::kS32 && it % 2 == 0;
+        cc.relu = (cc.out == DType::kU8 || cc.out == DType::kS8) && it % 5 == 2;
+        cc.extremes = variant == 1 || it % 4 == 0;
+        runConvCase(cc, ++seed);
+      }
 }
 
 TEST(convtranspose_every_isa_matches_reference) {

@@ -22,7 +22,9 @@ TEST(lut_lookup_every_isa_matches_reference) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
     const LutKernelTable& kt = lutKernels(isa);
+    const std::string label = qt::tierLabel("lut", isaName(isa), isaName(kt.isa));
     for (size_t n : {1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 256, 1000, 4097}) {
+      qt::covered(label);
       std::vector<uint8_t> x(n), want(n), got(n);
       for (size_t i = 0; i < n; ++i) x[i] = static_cast<uint8_t>(i < 256 ? i : r.next());
       ref.lookup(table, x.data(), n, want.data());
@@ -43,6 +45,7 @@ TEST(lut_lookup_every_isa_matches_reference) {
     for (auto& v : x) v = static_cast<uint8_t>(r.next());
     applyLookupTable(Isa::kScalar, table, x.data(), x.size(), want.data());
     applyLookupTable(isa, table, x.data(), x.size(), got.data());
+    qt::covered(label);
     CHECK_MSG(want == got, std::string("applyLookupTable ") + isaName(isa));
   }
 }

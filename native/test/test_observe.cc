@@ -11,6 +11,7 @@
 #include "qint8/cpu.h"
 #include "qint8/observe.h"
 #include "qint8/threadpool.h"
+#include "../runtime/observe_kernels.h"
 
 using namespace qint8;
 
@@ -23,7 +24,11 @@ std::vector<float> values(size_t n, uint64_t seed, float lo, float hi, bool spec
   std::vector<float> v(n);
   for (auto& x : v) x = rng.uniformf(lo, hi);
   if (specials) {
-    const float s[] = {kNaN, kInf, -kInf, -0.0f, 0.0f, lo, hi, std::nextafter(hi, 0.0f), 1e-40f, -1e-40f};
+    float sNaN, negSNaN;
+    const uint32_t sb = 0x7FA00000u, nsb = 0xFF800001u;
+    std::memcpy(&sNaN, &sb, 4);
+    std::memcpy(&negSNaN, &nsb, 4);
+    const float s[] = {kNaN, kInf, -kInf, -0.0f, 0.0f, lo, hi, std::nextafter(hi, 0.0f), 1e-40f, -1e-40f, sNaN, negSNaN};
     for (size_t i = 0; i < n; i += 37) v[i] = s[(i / 37) % (sizeof(s) / sizeof(float))];
   }
   return v;
@@ -133,8 +138,10 @@ TEST(observe_every_isa_matches_reference) {
   ThreadPool::global().setNumThreads(2);
   uint64_t seed = 100;
   for (Isa isa : simdIsas()) {
+    const std::string label = qt::tierLabel("observe", isaName(isa), isaName(observeKernels(isa).isa));
     for (size_t n : {0, 1, 5, 15, 16, 17, 63, 64, 65, 1000, 70001, 300000}) {
       for (bool specials : {false, true}) {
+        qt::covered(label);
         auto x = values(n, ++seed, -5.0f, 3.0f, specials);
         const MinMax a = minMax(Isa::kScalar, x.data(), n), b = minMax(isa, x.data(), n);
         CHECK_MSG(std::memcmp(&a.min, &b.min, 4) == 0 && std::memcmp(&a.max, &b.max, 4) == 0 && sameNf(a.skipped, b.skipped),
@@ -148,6 +155,7 @@ TEST(observe_every_isa_matches_reference) {
     for (auto shape : {std::vector<size_t>{5, 3, 1}, {7, 17, 1}, {3, 33, 1}, {2, 5, 7}, {1, 16, 20}, {3, 8, 33},
                        {1, 8, 4096}, {20000, 4, 1}, {2, 3, 40000}}) {
       const size_t outer = shape[0], c = shape[1], inner = shape[2], n = outer * c * inner;
+      qt::covered(label);
       auto x = values(n, ++seed, -2.0f, 9.0f, true);
       std::vector<float> mn0(c), mx0(c), mn1(c), mx1(c);
       NonFinite nf0, nf1;
@@ -162,6 +170,7 @@ TEST(observe_every_isa_matches_reference) {
       for (bool absolute : {false, true})
         for (size_t n : {1, 7, 16, 33, 5000, 200001})
           for (int bins : {1, 3, 256, 2048, 8192}) {
+            qt::covered(label);
             auto x = values(n, ++seed, -4.0f, 6.0f, true);
             HistogramSpec s;
             s.rule = rule;

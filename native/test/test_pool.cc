@@ -19,9 +19,11 @@ TEST(pool_kernels_every_isa_match_reference) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
     const PoolKernelTable& kt = poolKernels(isa);
+    const std::string label = qt::tierLabel("pool", isaName(isa), isaName(kt.isa));
     for (bool s : {false, true})
       for (size_t c : {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 129, 300})
-        for (size_t k : {0, 1, 2, 4, 9, 25}) {
+        for (size_t k : {0, 1, 2, 4, 9, 25, 300}) {
+          qt::covered(label);
           std::vector<std::vector<uint8_t>> data(k, std::vector<uint8_t>(c));
           std::vector<const uint8_t*> rows(k);
           for (size_t i = 0; i < k; ++i) {
@@ -53,6 +55,18 @@ TEST(pool_kernels_every_isa_match_reference) {
           ref.requantRow(aw.data(), c, bias, sc, zp, lo, hi, want.data());
           kt.requantRow(aw.data(), c, bias, sc, zp, lo, hi, got.data());
           CHECK_MSG(want == got, std::string("requantRow ") + isaName(isa));
+        }
+    // Column sums at the extremes over many rows: 600 * 255 and 600 * -128 do not fit 16 bits, so
+    // a kernel that keeps 16-bit partial sums must widen them in time.
+    for (bool s : {false, true})
+      for (size_t rows : {255, 256, 257, 600})
+        for (size_t c : {5, 16, 37, 64}) {
+          qt::covered(label);
+          std::vector<uint8_t> block(rows * c, s ? 0x80 : 0xFF);
+          std::vector<int32_t> aw(c), ag(c);
+          ref.sumRows(block.data(), rows, c, c, s, aw.data());
+          kt.sumRows(block.data(), rows, c, c, s, ag.data());
+          CHECK_MSG(aw == ag, std::string("sumRows extremes ") + isaName(isa) + " rows=" + std::to_string(rows));
         }
   }
 }
@@ -104,6 +118,7 @@ TEST(pool_drivers_every_isa_match_reference) {
         const Isa isa = static_cast<Isa>(isaI);
         if (!isaSupported(isa)) continue;
         maxPool2d(isa, p, t, x.data(), got.data());
+        qt::covered(qt::tierLabel("pool", isaName(isa), isaName(poolKernels(isa).isa)));
         CHECK_MSG(want == got, std::string("maxPool2d ") + isaName(isa) + " trial " + std::to_string(trial));
         averagePool2d(isa, pa, t, qi, qo, x.data(), gotA.data());
         CHECK_MSG(wantA == gotA, std::string("averagePool2d ") + isaName(isa) + " trial " + std::to_string(trial));

@@ -18,10 +18,12 @@ TEST(resize_bilinear_every_isa_matches_reference) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
     const ResizeKernelTable& kt = resizeKernels(isa);
+    const std::string label = qt::tierLabel("resize", isaName(isa), isaName(kt.isa));
     for (bool s : {false, true})
       for (size_t c : {1, 5, 8, 15, 16, 17, 33, 64, 100})
         for (int32_t lx : {0, 1, 1024, 2047, 2048})
           for (int32_t ly : {0, 777, 2048}) {
+            qt::covered(label);
             std::vector<uint8_t> p[4];
             for (auto& v : p) {
               v.resize(c);
@@ -32,6 +34,27 @@ TEST(resize_bilinear_every_isa_matches_reference) {
             kt.bilinear(p[0].data(), p[1].data(), p[2].data(), p[3].data(), c, lx, ly, s, got.data());
             CHECK_MSG(want == got, std::string("bilinear ") + isaName(isa) + " c=" + std::to_string(c));
           }
+    // The type's extremes in every corner (the largest products), and exact halves before the shift.
+    for (bool s : {false, true})
+      for (int32_t lx : {1, 512, 1024, 2047})
+        for (int32_t ly : {1, 1024, 1536, 2047}) {
+          qt::covered(label);
+          const uint8_t vals[] = {0x00, 0xFF, 0x80, 0x7F, 0x01};
+          const size_t c = 5 * 5 * 5 * 5;  // every combination of the four corners
+          std::vector<uint8_t> p[4];
+          for (int k = 0; k < 4; ++k) {
+            p[k].resize(c);
+            for (size_t j = 0; j < c; ++j) {
+              size_t d = j;
+              for (int m = 0; m < k; ++m) d /= 5;
+              p[k][j] = vals[d % 5];
+            }
+          }
+          std::vector<uint8_t> want(c), got(c);
+          ref.bilinear(p[0].data(), p[1].data(), p[2].data(), p[3].data(), c, lx, ly, s, want.data());
+          kt.bilinear(p[0].data(), p[1].data(), p[2].data(), p[3].data(), c, lx, ly, s, got.data());
+          CHECK_MSG(want == got, std::string("bilinear extremes ") + isaName(isa));
+        }
     for (int trial = 0; trial < 40; ++trial) {
       ResizeParams p;
       p.n = r.uniform(1, 2), p.h = r.uniform(1, 12), p.w = r.uniform(1, 12), p.c = r.uniform(1, 70);
@@ -47,6 +70,7 @@ TEST(resize_bilinear_every_isa_matches_reference) {
       for (DType t : {DType::kU8, DType::kS8}) {
         resize2d(Isa::kScalar, p, t, x.data(), want.data());
         resize2d(isa, p, t, x.data(), got.data());
+        qt::covered(label);
         CHECK_MSG(want == got, std::string("resize2d ") + isaName(isa) + " trial " + std::to_string(trial));
       }
     }

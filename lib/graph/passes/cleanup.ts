@@ -1,5 +1,6 @@
 // Cleanup passes: Identity/Dropout removal and dead-code elimination.
 import type { Graph, Node } from '../ir';
+import { getOp } from '../../onnx/registry';
 
 /**
  * Removes Identity nodes and inference-mode Dropout nodes (whose mask output is unused): readers
@@ -57,9 +58,15 @@ export function eliminateDeadCode(g: Graph): number {
   }
   const removed = g.nodes.length - keep.length;
   g.nodes = keep.reverse();
-  // Outputs nobody reads (e.g. an unused MaxPool Indices) become omitted outputs.
+  // Outputs nobody reads (e.g. an unused MaxPool Indices) become omitted outputs, unless the op
+  // declares them required (DynamicQuantizeLinear's y_scale).
+  const required = (n: Node, i: number) => {
+    const outs = getOp(n.opType, n.domain)?.outputs;
+    const o = outs ? outs[Math.min(i, outs.length - 1)] : undefined;
+    return o !== undefined && !o.endsWith('?') && !o.startsWith('...');
+  };
   for (const n of g.nodes)
-    for (let i = 1; i < n.outputs.length; i++) if (n.outputs[i] && !live.has(n.outputs[i])) {
+    for (let i = 1; i < n.outputs.length; i++) if (n.outputs[i] && !live.has(n.outputs[i]) && !required(n, i)) {
       g.values.delete(n.outputs[i]);
       n.outputs[i] = '';
     }

@@ -5,6 +5,7 @@ import { foldBatchNorm } from './batchnorm';
 import { eliminateDeadCode, removeIdentity } from './cleanup';
 import { foldConstants } from './fold';
 import { fuseActivations } from './fuse';
+import { fuseHardSwish } from './hardswish';
 import { fuseLayerNorm } from './layernorm';
 
 export { foldBatchNorm } from './batchnorm';
@@ -12,6 +13,7 @@ export { eliminateDeadCode, removeIdentity } from './cleanup';
 export { foldConstants } from './fold';
 export type { FoldOptions } from './fold';
 export { fuseActivations } from './fuse';
+export { fuseHardSwish } from './hardswish';
 export { fuseLayerNorm } from './layernorm';
 
 export interface OptimizeOptions {
@@ -19,6 +21,8 @@ export interface OptimizeOptions {
   foldBatchNorm?: boolean;
   /** Fuse Relu/Clip/LeakyRelu/HardSigmoid/HardSwish into Conv/Gemm (default true). */
   fuseActivations?: boolean;
+  /** Recognise decomposed HardSwish (x * Clip(x + 3, 0, 6) / 6 and variants) as HardSwish (default true). */
+  fuseHardSwish?: boolean;
   /** Recognise decomposed layer norms (ReduceMean/Sub/Pow/Sqrt/Div) as LayerNormalization (default true). */
   fuseLayerNorm?: boolean;
 }
@@ -28,20 +32,22 @@ export interface OptimizeReport {
   folded: number;
   batchNorm: number;
   fused: number;
+  hardSwish: number;
   layerNorm: number;
   dead: number;
 }
 
 /**
- * Runs: Identity/Dropout removal, constant folding, BatchNormalization folding, activation fusion,
+ * Runs: Identity/Dropout removal, constant folding, BatchNormalization folding, HardSwish recognition, activation fusion,
  * layer-norm recognition, dead-code elimination, then shape inference again. Returns what each pass did.
  */
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
-  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, fused: 0, layerNorm: 0, dead: 0 };
+  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, fused: 0, hardSwish: 0, layerNorm: 0, dead: 0 };
   r.identity = removeIdentity(g);
   r.folded = foldConstants(g);
   r.dead += eliminateDeadCode(g);
   if (opts.foldBatchNorm !== false) r.batchNorm = foldBatchNorm(g);
+  if (opts.fuseHardSwish !== false) r.hardSwish = fuseHardSwish(g);
   if (opts.fuseActivations !== false) r.fused = fuseActivations(g);
   if (opts.fuseLayerNorm !== false) r.layerNorm = fuseLayerNorm(g);
   r.dead += eliminateDeadCode(g);

@@ -18,15 +18,30 @@
 // the real buffer shapes.
 import type { Graph, Node, Shape } from '../ir';
 import { inferShapes } from '../infer';
-import { NHWC_BASES } from '../../onnx/registry';
+import { NHWC_BASES, NHWC_QBASES } from '../../onnx/registry';
 import { transposeTensor } from '../const-eval';
-import { type Tensor, int64s } from '../tensor';
+import { type Tensor, int64s, toInts } from '../tensor';
 
 
 const AGNOSTIC = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Equal', 'Less', 'Greater', 'And', 'Where', 'Not', 'Neg', 'Abs', 'Sqrt', 'Exp',
   'Log', 'Erf', 'Sigmoid', 'Tanh', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip', 'Cast', 'Identity',
 ]);
+// Quantized ops (QOperator models) that run in any layout: the input indices that carry data
+// (the others are quantization parameters, never permuted). QuantizeLinear / DequantizeLinear get
+// their axis remapped (per-axis parameters follow the channel to the last dim), QLinearConcat its
+// axis, Pad its pads (a constant, without axes).
+const QAGNOSTIC: Record<string, (n: Node) => number[]> = {
+  'com.microsoft::QLinearAdd': () => [0, 3],
+  'com.microsoft::QLinearMul': () => [0, 3],
+  'com.microsoft::QLinearSigmoid': () => [0],
+  'com.microsoft::QLinearLeakyRelu': () => [0],
+  'com.microsoft::QLinearConcat': (n) => n.inputs.map((_, i) => i).filter((i) => i >= 2 && (i - 2) % 3 === 0),
+  '::QuantizeLinear': () => [0],
+  '::DequantizeLinear': () => [0],
+  '::DynamicQuantizeLinear': () => [0],
+  '::Pad': () => [0],
+};
 const TO_NHWC = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
 
@@ -95,12 +110,16 @@ export function planLayout(g: Graph): LayoutReport {
 
   for (const n of g.nodes) {
     const x = n.inputs[0];
-    const base = n.domain === '' || (n.domain === 'qint8' && n.opType === 'FusedConv') ? n.opType : '';
+    // Quantized spatial ops: parameter inputs keep their meaning in any layout (runtime scalars
+    // such as ConvInteger's zero point after DynamicQuantizeLinear are fine; runtime weights are
+    // refused by the engine op, naming them).
+    const qbase = (NHWC_QBASES as readonly string[]).includes(n.opType) && (n.domain === '' || (n.domain === 'com.microsoft' && !n.attrs.channels_last));
+    const base = n.domain === '' || (n.domain === 'qint8' && n.opType === 'FusedConv') || qbase ? n.opType : '';
     const spatial =
-      (NHWC_BASES as readonly string[]).includes(base) &&
+      ((NHWC_BASES as readonly string[]).includes(base) || qbase) &&
       rank(x) === 4 &&
       !(n.opType === 'MaxPool' && n.outputs.length > 1 && n.outputs[1]) &&
-      n.inputs.slice(1).every((i) => !i || g.constants.has(i) || n.opType === 'Resize');
+      n.inputs.slice(1).every((i) => !i || g.constants.has(i) || n.opType === 'Resize' || qbase);
     if (spatial) {
       n.inputs = [nhwcOf(x), ...n.inputs.slice(1).map(nchwOf)];
       n.opType = `Nhwc${base}`;
@@ -110,6 +129,44 @@ export function planLayout(g: Graph): LayoutReport {
       out.push(n);
       rep.spatial++;
       continue;
+    }
+    if (n.domain === 'qint8' && n.opType === 'Lookup' && nhwc.has(x)) {
+      // Elementwise through a table: runs in the input's layout (the table is not a tensor operand).
+      nhwc.add(n.outputs[0]);
+      out.push(n);
+      rep.agnostic++;
+      continue;
+    }
+    const qdata = QAGNOSTIC[`${n.domain}::${n.opType}`]?.(n).filter((i) => n.inputs[i]);
+    if (qdata) {
+      const dyn = qdata.map((i) => n.inputs[i]).filter((v) => !g.constants.has(v));
+      const pads = n.opType === 'Pad' ? g.constants.get(n.inputs[1]) : undefined;
+      const ok =
+        dyn.some((v) => nhwc.has(v)) &&
+        rank(n.outputs[0]) === 4 &&
+        dyn.every((v) => rank(v) === 4 || rank(v) === 0) &&
+        (n.opType !== 'Pad' || (pads !== undefined && pads.dims.length === 1 && pads.dims[0] === 8 && !n.inputs[3]));
+      if (ok) {
+        n.inputs = n.inputs.map((v, i) => {
+          if (!v || !qdata.includes(i)) return v;
+          if (g.constants.has(v)) return g.constants.get(v)!.dims.length === 0 ? v : permConst(v);
+          return rank(v) === 4 ? nhwcOf(v) : v;
+        });
+        if (n.opType === 'QLinearConcat' || n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') {
+          const a = (n.attrs.axis as number | undefined) ?? 1;
+          n.attrs = { ...n.attrs, axis: TO_NHWC.indexOf(a < 0 ? a + 4 : a) };
+        }
+        if (n.opType === 'Pad') {
+          const p = toInts(pads!);
+          const name = namer(`${n.inputs[1]}_nhwc`);
+          g.constants.set(name, int64s([...TO_NHWC.map((a) => p[a]), ...TO_NHWC.map((a) => p[a + 4])]));
+          n.inputs = [n.inputs[0], name, ...n.inputs.slice(2)];
+        }
+        nhwc.add(n.outputs[0]);
+        out.push(n);
+        rep.agnostic++;
+        continue;
+      }
     }
     const dyn4 = n.inputs.filter((i) => i && !g.constants.has(i) && rank(i) === 4);
     const anyNhwc = dyn4.some((i) => nhwc.has(i));

@@ -127,6 +127,36 @@ static QINT8_ALWAYS_INLINE void storeRow(int32x4_t acc0, int32x4_t acc1, const C
   }
 }
 
+// ---- byte <-> wider lanes, shared by the elementwise kernels ----
+
+// Low / high 8 bytes of v as int16 lanes: uint8 (S = false, zero-extended) or int8 (sign-extended).
+template <bool S>
+static QINT8_ALWAYS_INLINE int16x8_t widenLo16(uint8x16_t v) {
+  if constexpr (S) return vmovl_s8(vget_low_s8(vreinterpretq_s8_u8(v)));
+  else return vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(v)));
+}
+template <bool S>
+static QINT8_ALWAYS_INLINE int16x8_t widenHi16(uint8x16_t v) {
+  if constexpr (S) return vmovl_high_s8(vreinterpretq_s8_u8(v));
+  else return vreinterpretq_s16_u16(vmovl_high_u8(v));
+}
+
+// Low 16 bits of every int32 lane of a, then of b (one uzp1; lanes already inside int16).
+static QINT8_ALWAYS_INLINE int16x8_t lowHalves(int32x4_t a, int32x4_t b) {
+  return vuzp1q_s16(vreinterpretq_s16_s32(a), vreinterpretq_s16_s32(b));
+}
+// Low byte of every int16 lane of a, then of b (one uzp1; lanes already inside the byte type).
+static QINT8_ALWAYS_INLINE uint8x16_t lowBytes(int16x8_t a, int16x8_t b) {
+  return vuzp1q_u8(vreinterpretq_u8_s16(a), vreinterpretq_u8_s16(b));
+}
+
+// Stores the first n (< 16) bytes of v.
+static inline void storeBytes16(uint8_t* dst, uint8x16_t v, size_t n) {
+  uint8_t tmp[16];
+  vst1q_u8(tmp, v);
+  std::memcpy(dst, tmp, n);
+}
+
 // Copies rows of A (u8, or s8 when aSigned) into rows of `ld` bytes, XOR-ing every byte with
 // `flip` and zero-filling columns k..ld-1 (the packed weights are zero there too).
 static inline void copyRowsPadded(const uint8_t* a, size_t lda, int m, int k, size_t ld, uint8_t flip, uint8_t* dst) {

@@ -1,0 +1,128 @@
+// qint8 — float32 engine ops qint8::ConvNhwc and qint8::ConvTransposeNhwc: ONNX Conv /
+// ConvTranspose on channels-last activations (X [N, H, W, C] -> Y [N, OH, OW, C'], or the 1-D
+// forms [N, L, C]), weights in ONNX layout as constant input 1, optional bias input 2 (constant
+// or not), plus the fused activation attributes (activation, activation_params).
+#include <memory>
+#include <vector>
+
+#include "qint8/conv_f32.h"
+#include "qint8/op.h"
+#include "op_attrs_f32.h"
+
+namespace qint8 {
+namespace {
+
+using namespace f32ops;
+
+class ConvNhwcOp : public Op {
+ public:
+  ConvNhwcOp(const OpContext& c, bool transposed) : name_(transposed ? "ConvTransposeNhwc" : "ConvNhwc") {
+    if (c.constants.size() < 2 || c.constants.size() > 3) fail(name_, "takes 2 or 3 inputs (X, W, B)");
+    const TensorView& w = c.constants[1];
+    if (!w.data) fail(name_, "the weights (input 1) must be a constant");
+    requireF32(w, name_, "W");
+    if (w.shape.rank != 3 && w.shape.rank != 4) fail(name_, "W must be 3-D or 4-D (ONNX layout), got " + w.shape.str());
+    spatial_ = w.shape.rank - 2;
+    std::vector<int64_t> kernel(w.shape.d + 2, w.shape.d + w.shape.rank);
+    const Window wd = window(c.attrs, spatial_, kernel, name_);
+    ConvF32Config cfg;
+    cfg.isa = c.isa;
+    cfg.transposed = transposed;
+    const int64_t group = c.attrs.getInt("group", 1);
+    if (group < 1 || group > (1 << 24)) fail(name_, "group must be >= 1");
+    cfg.groups = static_cast<int>(group);
+    if (w.shape[0] > (1 << 24) || w.shape[1] > (1 << 24)) fail(name_, "W too large");
+    if (!transposed) {
+      cfg.cout = static_cast<int>(w.shape[0]);
+      cfg.cin = static_cast<int>(w.shape[1]) * cfg.groups;
+    } else {
+      cfg.cin = static_cast<int>(w.shape[0]);
+      cfg.cout = static_cast<int>(w.shape[1]) * cfg.groups;
+    }
+    cfg.kh = wd.kh;
+    cfg.kw = wd.kw;
+    cfg.strideH = wd.sh;
+    cfg.strideW = wd.sw;
+    cfg.dilationH = wd.dh;
+    cfg.dilationW = wd.dw;
+    cfg.padTop = wd.pt;
+    cfg.padLeft = wd.pl;
+    cfg.padBottom = wd.pb;
+    cfg.padRight = wd.pr;
+    cfg.autoPad = autoPad(c.attrs, name_);
+    if (transposed) {
+      const std::vector<int64_t> op = c.attrs.getInts("output_padding", std::vector<int64_t>(spatial_, 0));
+      if (static_cast<int>(op.size()) != spatial_) fail(name_, "output_padding must have " + std::to_string(spatial_) + " entries");
+      for (int64_t v : op)
+        if (v < 0 || v > (1 << 24)) fail(name_, "output_padding out of range");
+      cfg.outputPaddingH = spatial_ == 2 ? static_cast<int>(op[0]) : 0;
+      cfg.outputPaddingW = static_cast<int>(op[spatial_ - 1]);
+      std::vector<int64_t> os = c.attrs.getInts("output_shape", {});
+      if (!os.empty()) {
+        // ONNX: the spatial sizes, or the whole (NCHW-ordered) output shape.
+        if (static_cast<int>(os.size()) == spatial_ + 2) os.erase(os.begin(), os.begin() + 2);
+        if (static_cast<int>(os.size()) != spatial_) fail(name_, "output_shape must have " + std::to_string(spatial_) + " spatial entries");
+        for (int64_t v : os)
+          if (v < 1 || v > (1 << 30)) fail(name_, "output_shape entries must be >= 1");
+        cfg.outputShapeH = spatial_ == 2 ? static_cast<int>(os[0]) : 1;
+        cfg.outputShapeW = static_cast<int>(os[spatial_ - 1]);
+      }
+    } else if (c.attrs.has("output_padding") || c.attrs.has("output_shape")) {
+      fail(name_, "output_padding / output_shape apply to ConvTranspose only");
+    }
+    cfg.act = activation(c.attrs, name_);
+    cfg.weight = w.as<const float>();
+    if (c.constants.size() == 3 && c.constants[2].data) {
+      const TensorView& b = c.constants[2];
+      requireF32(b, name_, "B");
+      if (b.shape.rank != 1 || b.shape[0] != cfg.cout) fail(name_, "B must be 1-D with " + std::to_string(cfg.cout) + " entries, got " + b.shape.str());
+      cfg.bias = b.as<const float>();
+      constBias_ = true;
+    }
+    conv_ = ConvF32::create(cfg);
+  }
+
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
+    if (in.size() < 2 || in.size() > 3 || out.size() != 1) fail(name_, "takes 2 or 3 inputs and 1 output");
+    const TensorView& X = in[0];
+    const TensorView& Y = out[0];
+    requireF32(X, name_, "X");
+    requireF32(Y, name_, "Y");
+    const ConvF32Config& cfg = conv_->config();
+    if (X.shape.rank != spatial_ + 2)
+      fail(name_, "X must be " + std::to_string(spatial_ + 2) + "-D (N, " + (spatial_ == 2 ? "H, W" : "L") + ", C), got " + X.shape.str());
+    if (X.shape[X.shape.rank - 1] != cfg.cin)
+      fail(name_, "X has " + std::to_string(X.shape[X.shape.rank - 1]) + " channels, the weights expect " + std::to_string(cfg.cin));
+    for (int i = 0; i < X.shape.rank; ++i)
+      if (X.shape[i] > (1 << 30)) fail(name_, "X too large");
+    const int n = static_cast<int>(X.shape[0]);
+    const int h = spatial_ == 2 ? static_cast<int>(X.shape[1]) : 1, w = static_cast<int>(X.shape[spatial_]);
+    if (n == 0) return;
+    const ConvF32Geometry g = conv_->geometry(n, h, w);
+    const Shape want = spatial_ == 2 ? Shape{n, g.oh, g.ow, cfg.cout} : Shape{n, g.ow, cfg.cout};
+    requireShape(Y, want, name_, "Y");
+    const float* bias = nullptr;
+    if (!constBias_ && in.size() == 3 && in[2].data) {
+      requireF32(in[2], name_, "B");
+      if (in[2].shape.rank != 1 || in[2].shape[0] != cfg.cout) fail(name_, "B must be 1-D with " + std::to_string(cfg.cout) + " entries");
+      bias = in[2].as<const float>();
+    }
+    conv_->run(X.as<const float>(), n, h, w, Y.as<float>(), bias, maxThreads);
+  }
+
+ private:
+  std::string name_;
+  int spatial_ = 2;
+  bool constBias_ = false;
+  std::unique_ptr<ConvF32> conv_;
+};
+
+std::unique_ptr<Op> makeConv(const OpContext& c) { return std::make_unique<ConvNhwcOp>(c, false); }
+std::unique_ptr<Op> makeConvTranspose(const OpContext& c) { return std::make_unique<ConvNhwcOp>(c, true); }
+
+}  // namespace
+
+QINT8_REGISTER_OP("qint8", "ConvNhwc", makeConv);
+QINT8_REGISTER_OP("qint8", "ConvTransposeNhwc", makeConvTranspose);
+
+}  // namespace qint8

@@ -1,0 +1,225 @@
+// Float32 Conv / ConvTranspose (NHWC): every ISA tier, algorithm and thread count equals the
+// reference (convF32Reference) bit for bit. The kernels keep the reference's order of operations
+// (one FMA chain per output over the taps in (ky, kx, ci) order, padding taps multiplying zeros;
+// for ConvTranspose, per-tap FMA chains added in (ky, kx) order), so no tolerance is needed.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "qint8/conv_f32.h"
+#include "qint8/cpu.h"
+
+using namespace qint8;
+
+namespace {
+
+struct Case {
+  bool transposed;
+  int n, h, w, cin, cout, kh, kw, groups, sh, sw, dh, dw, pt, pl, pb, pr;
+  AutoPad autoPad;
+  int oph, opw, osh, osw;
+  bool bias;
+  ActKind act;
+};
+
+std::string describe(const Case& c) {
+  char b[400];
+  std::snprintf(b, sizeof b, "%s n=%d h=%d w=%d cin=%d cout=%d k=%dx%d g=%d s=%d,%d d=%d,%d pad=%d,%d,%d,%d auto=%d op=%d,%d os=%d,%d bias=%d act=%d",
+                c.transposed ? "ConvT" : "Conv", c.n, c.h, c.w, c.cin, c.cout, c.kh, c.kw, c.groups, c.sh, c.sw, c.dh, c.dw, c.pt,
+                c.pl, c.pb, c.pr, static_cast<int>(c.autoPad), c.oph, c.opw, c.osh, c.osw, c.bias, static_cast<int>(c.act));
+  return b;
+}
+
+bool sameBits(float a, float b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  uint32_t x, y;
+  std::memcpy(&x, &a, 4);
+  std::memcpy(&y, &b, 4);
+  return x == y;
+}
+
+void runCase(const Case& cc, uint64_t seed) {
+  qt::Rng rng(seed);
+  ConvF32Config c;
+  c.transposed = cc.transposed;
+  c.cin = cc.cin;
+  c.cout = cc.cout;
+  c.kh = cc.kh;
+  c.kw = cc.kw;
+  c.groups = cc.groups;
+  c.strideH = cc.sh;
+  c.strideW = cc.sw;
+  c.dilationH = cc.dh;
+  c.dilationW = cc.dw;
+  c.padTop = cc.pt;
+  c.padLeft = cc.pl;
+  c.padBottom = cc.pb;
+  c.padRight = cc.pr;
+  c.autoPad = cc.autoPad;
+  c.outputPaddingH = cc.oph;
+  c.outputPaddingW = cc.opw;
+  c.outputShapeH = cc.osh;
+  c.outputShapeW = cc.osw;
+  c.act.kind = cc.act;
+  if (cc.act == ActKind::kClip) {
+    c.act.p0 = -0.25f;
+    c.act.p1 = 0.5f;
+  } else if (cc.act == ActKind::kLeakyRelu) {
+    c.act.p0 = 0.125f;
+  } else if (cc.act == ActKind::kHardSigmoid) {
+    c.act.p0 = 0.3f;
+    c.act.p1 = 0.4f;
+  }
+  const size_t wsize = cc.transposed ? static_cast<size_t>(cc.cin) * (cc.cout / cc.groups) * cc.kh * cc.kw
+                                     : static_cast<size_t>(cc.cout) * (cc.cin / cc.groups) * cc.kh * cc.kw;
+  std::vector<float> w(wsize), bias(cc.cout);
+  for (auto& v : w) v = rng.uniformf(-1, 1);
+  for (auto& v : bias) v = rng.uniformf(-1, 1);
+  c.weight = w.data();
+  c.bias = cc.bias ? bias.data() : nullptr;
+  std::vector<float> x(static_cast<size_t>(cc.n) * cc.h * cc.w * cc.cin);
+  for (auto& v : x) v = rng.uniformf(-1, 1);
+  if (x.size() > 10) {
+    x[1] = -0.0f;
+    x[x.size() / 2] = std::numeric_limits<float>::infinity();
+  }
+
+  ConvF32Geometry g;
+  try {
+    g = convF32Geometry(c, cc.n, cc.h, cc.w);
+  } catch (const std::invalid_argument& e) {
+    qt::fail(__FILE__, __LINE__, describe(cc) + ": " + e.what());
+    return;
+  }
+  const size_t ysize = static_cast<size_t>(cc.n) * g.oh * g.ow * cc.cout;
+  std::vector<float> want(ysize, 7.0f);
+  convF32Reference(c, x.data(), cc.n, cc.h, cc.w, want.data());
+  for (int i = 0; i < kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (!isaSupported(isa)) continue;
+    c.isa = isa;
+    auto conv = ConvF32::create(c);
+    for (int threads : {1, 2}) {
+      std::vector<float> got(ysize, 9.0f);
+      conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), nullptr, threads);
+      for (size_t at = 0; at < ysize; ++at)
+        if (!sameBits(got[at], want[at])) {
+          char m[200];
+          std::snprintf(m, sizeof m, " isa=%s algo=%s threads=%d: first mismatch at %zu of %zu: got %.9g want %.9g", isaName(isa),
+                        conv->algorithm(), threads, at, ysize, got[at], want[at]);
+          qt::fail(__FILE__, __LINE__, describe(cc) + m);
+          return;
+        }
+    }
+    if (cc.bias) {  // a run-time bias replaces the configured one
+      std::vector<float> got(ysize), want2(ysize);
+      std::vector<float> bias2(cc.cout);
+      for (auto& v : bias2) v = rng.uniformf(-2, 2);
+      ConvF32Config c2 = c;
+      c2.bias = bias2.data();
+      convF32Reference(c2, x.data(), cc.n, cc.h, cc.w, want2.data());
+      conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), bias2.data(), 2);
+      for (size_t at = 0; at < ysize; ++at)
+        if (!sameBits(got[at], want2[at])) {
+          qt::fail(__FILE__, __LINE__, describe(cc) + " run-time bias isa=" + isaName(isa));
+          return;
+        }
+    }
+  }
+}
+
+constexpr AutoPad NS = AutoPad::kNotSet;
+
+}  // namespace
+
+TEST(conv_f32_every_isa_equals_reference) {
+  const Case cases[] = {
+      // gemm (1x1), indirect, im2col
+      {false, 1, 7, 9, 16, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 2, 5, 6, 40, 70, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, false, ActKind::kNone},
+      {false, 1, 9, 11, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 2, 10, 7, 13, 21, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 2, NS, 0, 0, 0, 0, true, ActKind::kClip},
+      {false, 1, 12, 12, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kHardSwish},
+      {false, 1, 8, 8, 3, 16, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kLeakyRelu},
+      {false, 1, 16, 16, 3, 32, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kHardSigmoid},
+      {false, 1, 11, 9, 12, 18, 3, 2, 3, 1, 2, 2, 1, 2, 0, 2, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 9, 9, 16, 32, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},   // strided 1x1
+      {false, 1, 6, 7, 24, 40, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 6, 7, 24, 40, 4, 4, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameLower, 0, 0, 0, 0, false, ActKind::kNone},
+      {false, 1, 7, 8, 20, 12, 2, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, AutoPad::kValid, 0, 0, 0, 0, true, ActKind::kNone},
+      // deep K (chunked): 3x3 x 128 in = 1152
+      {false, 1, 6, 6, 128, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 4, 5, 600, 33, 1, 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 4, 4, 256, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},  // B > 1 MB: K chunks
+      // grouped (not depthwise), depthwise with multiplier 2 (grouped path)
+      {false, 1, 8, 9, 32, 48, 3, 3, 4, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 7, 7, 8, 16, 3, 3, 8, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      // depthwise: 3x3 / 5x5, stride 1 / 2, channel tails, dilation, odd kernels, wide rows
+      {false, 1, 15, 13, 24, 24, 3, 3, 24, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 2, 16, 16, 40, 40, 5, 5, 40, 2, 2, 1, 1, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kHardSwish},
+      {false, 1, 14, 30, 33, 33, 3, 3, 33, 2, 2, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, false, ActKind::kNone},
+      {false, 1, 20, 27, 7, 7, 5, 5, 7, 1, 1, 1, 1, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kClip},
+      {false, 1, 12, 21, 17, 17, 3, 3, 17, 1, 1, 2, 2, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kLeakyRelu},
+      {false, 1, 9, 25, 64, 64, 3, 3, 64, 1, 1, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 10, 19, 9, 9, 7, 7, 9, 1, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kHardSigmoid},
+      {false, 1, 11, 23, 16, 16, 3, 1, 16, 1, 1, 1, 1, 1, 0, 1, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 6, 6, 32, 32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 3, 3, 16, 16, 5, 5, 16, 1, 1, 1, 1, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kNone},  // all edge
+      // ConvTranspose
+      {true, 1, 5, 6, 8, 6, 2, 2, 1, 2, 2, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {true, 1, 4, 4, 6, 10, 4, 4, 1, 2, 2, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {true, 2, 5, 3, 4, 6, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1, 2, NS, 1, 0, 0, 0, true, ActKind::kClip},
+      {true, 1, 3, 7, 5, 7, 3, 2, 1, 3, 2, 1, 1, 0, 1, 2, 0, NS, 2, 1, 0, 0, false, ActKind::kNone},
+      {true, 1, 4, 5, 16, 40, 3, 3, 1, 2, 2, 2, 1, 0, 0, 0, 0, NS, 1, 1, 0, 0, true, ActKind::kLeakyRelu},
+      {true, 1, 5, 5, 8, 8, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 1, 1, 0, 0, true, ActKind::kNone},
+      {true, 1, 5, 5, 8, 8, 4, 4, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameLower, 0, 0, 0, 0, true, ActKind::kNone},
+      {true, 1, 4, 4, 8, 8, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, NS, 0, 0, 8, 9, true, ActKind::kNone},
+      {true, 1, 6, 6, 64, 32, 2, 2, 1, 2, 2, 1, 1, 0, 0, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {true, 1, 3, 4, 12, 12, 3, 3, 12, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kNone},  // depthwise transpose
+  };
+  uint64_t seed = 1;
+  for (const Case& c : cases) runCase(c, seed++);
+}
+
+TEST(conv_f32_random_shapes_every_isa_equals_reference) {
+  qt::Rng r(77);
+  for (int it = 0; it < 60; ++it) {
+    Case c{};
+    c.transposed = r.uniform(0, 4) == 0;
+    c.n = r.uniform(1, 2);
+    c.h = r.uniform(1, 13);
+    c.w = r.uniform(1, 13);
+    const int mode = r.uniform(0, 2);  // 0 dense, 1 grouped, 2 depthwise
+    c.groups = mode == 0 ? 1 : mode == 1 ? r.uniform(2, 3) : r.uniform(1, 40);
+    const int cinG = mode == 2 ? 1 : r.uniform(1, 20), coutG = mode == 2 ? 1 : r.uniform(1, 40);
+    c.cin = cinG * c.groups;
+    c.cout = coutG * c.groups;
+    c.kh = r.uniform(1, 5);
+    c.kw = r.uniform(1, 5);
+    c.sh = r.uniform(1, 3);
+    c.sw = r.uniform(1, 3);
+    c.dh = r.uniform(1, 2);
+    c.dw = r.uniform(1, 2);
+    const int ekh = (c.kh - 1) * c.dh + 1, ekw = (c.kw - 1) * c.dw + 1;
+    c.pt = r.uniform(0, c.kh - 1);
+    c.pb = r.uniform(0, c.kh - 1);
+    c.pl = r.uniform(0, c.kw - 1);
+    c.pr = r.uniform(0, c.kw - 1);
+    if (!c.transposed) {
+      if (c.h + c.pt + c.pb < ekh) c.h = ekh;
+      if (c.w + c.pl + c.pr < ekw) c.w = ekw;
+    } else {
+      c.oph = r.uniform(0, std::max(c.sh, c.dh) - 1);
+      c.opw = r.uniform(0, std::max(c.sw, c.dw) - 1);
+      while (c.sh * (c.h - 1) + c.oph + ekh - c.pt - c.pb <= 0) ++c.h;
+      while (c.sw * (c.w - 1) + c.opw + ekw - c.pl - c.pr <= 0) ++c.w;
+    }
+    c.autoPad = AutoPad::kNotSet;
+    c.bias = r.uniform(0, 1) == 1;
+    c.act = static_cast<ActKind>(r.uniform(0, 5));
+    runCase(c, 1000 + it);
+  }
+}
