@@ -4,11 +4,16 @@
 // at the model's edges included), (4 chained convs - 1 conv) / 3 for square layers (edges
 // excluded), and its NHWC kernel directly (com.microsoft QLinearConv, channels_last=1); vsOrt is
 // taken against the fastest of them. Rows in bench/results/conv.json use gemm.json's fields
-// with m = output pixels, n = output channels, k = kernel volume per output (cin/groups*kh*kw).
+// with m = output pixels, n = output channels, k = kernel volume per output (cin/groups*kh*kw);
+// ConvTranspose rows use the GEMM view instead: m = input pixels, n = kh*kw*cout, k = cin.
+// onnxruntime-node has no int8 ConvTranspose kernel (com.microsoft QLinearConvTranspose is not
+// registered on its CPU EP), so transposed layers are compared with what an int8 (QDQ) model
+// runs there: DequantizeLinear -> float ConvTranspose -> QuantizeLinear.
+// --only <substring> keeps the layers whose name contains it; --quick runs fewer, shorter rounds.
 'use strict';
 const ort = require('onnxruntime-node');
 const q = require('../dist');
-const { buildQLinearConv } = require('./models');
+const { buildQLinearConv, buildQdqConvTranspose } = require('./models');
 const { interleave, median, medianRatio, writeResults, fmt, printTable, machineMeta } = require('./lib');
 
 const LAYERS = [
@@ -18,6 +23,18 @@ const LAYERS = [
   { name: '3x3 7x7 512->512', h: 7, w: 7, cin: 512, cout: 512, k: 3, groups: 1 },
   { name: '1x1 56x56 64->256', h: 56, w: 56, cin: 64, cout: 256, k: 1, groups: 1 },
   { name: 'dw3x3 112x112 32', h: 112, w: 112, cin: 32, cout: 32, k: 3, groups: 32 },
+  // MobileNetV2 / V3 depthwise layers (input sizes; stride 2 halves the output).
+  { name: 'dw3x3 s2 112x112 96', h: 112, w: 112, cin: 96, cout: 96, k: 3, groups: 96, stride: 2 },
+  { name: 'dw3x3 56x56 144', h: 56, w: 56, cin: 144, cout: 144, k: 3, groups: 144 },
+  { name: 'dw3x3 s2 56x56 144', h: 56, w: 56, cin: 144, cout: 144, k: 3, groups: 144, stride: 2 },
+  { name: 'dw3x3 28x28 192', h: 28, w: 28, cin: 192, cout: 192, k: 3, groups: 192 },
+  { name: 'dw3x3 14x14 576', h: 14, w: 14, cin: 576, cout: 576, k: 3, groups: 576 },
+  { name: 'dw3x3 7x7 960', h: 7, w: 7, cin: 960, cout: 960, k: 3, groups: 960 },
+  { name: 'dw5x5 28x28 120', h: 28, w: 28, cin: 120, cout: 120, k: 5, groups: 120 },
+  { name: 'dw5x5 s2 14x14 672', h: 14, w: 14, cin: 672, cout: 672, k: 5, groups: 672, stride: 2 },
+  // Decoder upsampling: 28x28x64 -> 56x56x32.
+  { name: 'convT 2x2 s2 28x28 64->32', h: 28, w: 28, cin: 64, cout: 32, k: 2, groups: 1, stride: 2, pad: 0, transposed: true },
+  { name: 'convT 4x4 s2 p1 28x28 64->32', h: 28, w: 28, cin: 64, cout: 32, k: 4, groups: 1, stride: 2, pad: 1, transposed: true },
 ];
 
 function rand(seed) {
@@ -27,6 +44,8 @@ function rand(seed) {
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
   const rounds = quick ? 3 : 7;
   const info = q.cpuInfo();
   const threadList = q.defaultThreads() >= 2 ? [1, 2] : [1];
@@ -34,11 +53,14 @@ async function main() {
   const peaks = [];
   const rows = [];
   for (const L of LAYERS) {
+    if (only && !L.name.includes(only)) continue;
     const r = rand(L.h * 31 + L.cin);
-    const pad = (L.k - 1) >> 1;
-    const oh = L.h, ow = L.w; // stride 1, "same" padding
+    const stride = L.stride ?? 1;
+    const pad = L.pad ?? (L.k - 1) >> 1;
+    const oh = L.transposed ? stride * (L.h - 1) + L.k - 2 * pad : Math.floor((L.h + 2 * pad - L.k) / stride) + 1;
+    const ow = L.transposed ? stride * (L.w - 1) + L.k - 2 * pad : Math.floor((L.w + 2 * pad - L.k) / stride) + 1;
     const kvol = (L.cin / L.groups) * L.k * L.k;
-    const macs = oh * ow * L.cout * kvol;
+    const macs = L.transposed ? L.h * L.w * L.cin * (L.cout / L.groups) * L.k * L.k : oh * ow * L.cout * kvol;
     const weight = Int8Array.from({ length: L.cout * kvol }, () => Math.floor(r() * 255) - 127);
     const weightScale = Float32Array.from({ length: L.cout }, () => 0.002 + 0.01 * r());
     const biasQ = Int32Array.from({ length: L.cout }, () => Math.floor(r() * 2000) - 1000);
@@ -46,12 +68,12 @@ async function main() {
     const x = Uint8Array.from({ length: L.h * L.w * L.cin }, () => Math.floor(r() * 256));
     const xNchw = new Uint8Array(x.length);
     for (let y = 0; y < L.h; y++) for (let xx = 0; xx < L.w; xx++) for (let c = 0; c < L.cin; c++) xNchw[(c * L.h + y) * L.w + xx] = x[(y * L.w + xx) * L.cin + c];
-    const spec = { h: L.h, w: L.w, cin: L.cin, cout: L.cout, k: L.k, groups: L.groups, pad, stride: 1 };
-    const square = L.cin === L.cout;
+    const spec = { h: L.h, w: L.w, cin: L.cin, cout: L.cout, k: L.k, groups: L.groups, pad, stride };
+    const square = L.cin === L.cout && stride === 1 && !L.transposed;
     for (const threads of threadList) {
       const so = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-      const s1 = await ort.InferenceSession.create(buildQLinearConv({ ...spec, count: 1 }, weight, quant), so);
-      const sNhwc = await ort.InferenceSession.create(buildQLinearConv({ ...spec, count: 1, channelsLast: true }, weight, quant), so);
+      const s1 = await ort.InferenceSession.create(L.transposed ? buildQdqConvTranspose(spec, weight, quant) : buildQLinearConv({ ...spec, count: 1 }, weight, quant), so);
+      const sNhwc = L.transposed ? null : await ort.InferenceSession.create(buildQLinearConv({ ...spec, count: 1, channelsLast: true }, weight, quant), so);
       const s4 = square ? await ort.InferenceSession.create(buildQLinearConv({ ...spec, count: 4 }, weight, quant), so) : null;
       const feedsNchw = { x: new ort.Tensor('uint8', xNchw, [1, L.cin, L.h, L.w]) };
       const feedsNhwc = { x: new ort.Tensor('uint8', x, [1, L.h, L.w, L.cin]) };
@@ -59,12 +81,12 @@ async function main() {
       const tasks = [];
       for (const isa of info.supportedIsas) {
         if (isa === 'scalar') continue; // the reference convolution needs seconds per call here
-        const packed = q.packConv2d({ weight, inChannels: L.cin, outChannels: L.cout, kernel: L.k, padding: pad, groups: L.groups, weightScale, bias: biasQ, input: quant.input, output: quant.output, isa });
+        const packed = q.packConv2d({ weight, inChannels: L.cin, outChannels: L.cout, kernel: L.k, padding: pad, stride, transposed: L.transposed === true, groups: L.groups, weightScale, bias: biasQ, input: quant.input, output: quant.output, isa });
         const out = new Uint8Array(oh * ow * L.cout);
         tasks.push({ name: `qint8/${isa}`, batch, before: () => q.configure({ threads }), fn: () => { for (let i = 0; i < batch; i++) q.conv2d(x, [1, L.h, L.w, L.cin], packed, { out }); } });
       }
       tasks.push({ name: 'ort/single', batch, fn: async () => { for (let i = 0; i < batch; i++) await s1.run(feedsNchw); } });
-      tasks.push({ name: 'ort/nhwc', batch, fn: async () => { for (let i = 0; i < batch; i++) await sNhwc.run(feedsNhwc); } });
+      if (sNhwc) tasks.push({ name: 'ort/nhwc', batch, fn: async () => { for (let i = 0; i < batch; i++) await sNhwc.run(feedsNhwc); } });
       if (s4) tasks.push({ name: 'ort/chain4', batch, fn: async () => { for (let i = 0; i < batch; i++) await s4.run(feedsNchw); } });
       peaks.push(q.measurePeakGops(peakIsa, 30));
       const res = await interleave(tasks, { rounds, timeMs: quick ? 80 : 200 });
@@ -72,20 +94,21 @@ async function main() {
       const peak = median(peaks);
       // onnxruntime per-round times: single, NHWC, and the chain estimate; its best per round.
       const single = res.get('ort/single').perRoundMs;
-      const nhwc = res.get('ort/nhwc').perRoundMs;
+      const nhwc = sNhwc ? res.get('ort/nhwc').perRoundMs : single.map(() => Infinity);
       const chain = s4 ? res.get('ort/chain4').perRoundMs.map((t4, i) => (t4 - single[i]) / 3) : null;
       const best = single.map((t, i) => Math.min(t, nhwc[i], chain ? chain[i] : Infinity));
       const row = (impl, isa, perRound, vsOrt) => {
         const ms = median(perRound);
         const gops = (2 * macs) / (ms * 1e6);
-        rows.push({ name: `conv ${L.name}`, m: oh * ow, n: L.cout, k: kvol, threads, impl, isa, medianMs: ms, gops, peakFraction: gops / (peak * threads), vsOrt });
+        const dims = L.transposed ? { m: L.h * L.w, n: L.k * L.k * L.cout, k: L.cin } : { m: oh * ow, n: L.cout, k: kvol };
+        rows.push({ name: `conv ${L.name}`, ...dims, threads, impl, isa, medianMs: ms, gops, peakFraction: gops / (peak * threads), vsOrt });
       };
       for (const t of tasks.filter((t) => t.name.startsWith('qint8/'))) {
         const pr = res.get(t.name).perRoundMs;
         row('qint8', t.name.split('/')[1], pr, medianRatio(best, pr));
       }
-      row('onnxruntime', 'mlas single (NCHW model)', single, null);
-      row('onnxruntime', 'mlas NHWC (channels_last)', nhwc, null);
+      row('onnxruntime', L.transposed ? 'QDQ: float ConvTranspose (NCHW model)' : 'mlas single (NCHW model)', single, null);
+      if (sNhwc) row('onnxruntime', 'mlas NHWC (channels_last)', nhwc, null);
       if (chain) row('onnxruntime', 'mlas (4 chained - 1) / 3', chain, null);
       await Promise.all([s1, sNhwc, s4].filter(Boolean).map((s) => s.release()));
     }

@@ -80,4 +80,41 @@ function buildQLinearConv({ h, w, cin, cout, k, groups, pad, stride, count = 1, 
   });
 }
 
-module.exports = { buildQLinearMatMul, buildQLinearConv };
+/**
+ * What onnxruntime runs for an int8 ConvTranspose (it registers no QLinearConvTranspose on the CPU
+ * EP of onnxruntime-node 1.30): the QDQ form, DequantizeLinear -> float ConvTranspose ->
+ * QuantizeLinear, NCHW, with the weights and bias already dequantized (as its constant folding
+ * of the weight DequantizeLinear would leave them). weights: [cin][cout][k][k] int8.
+ */
+function buildQdqConvTranspose({ h, w, cin, cout, k, pad, stride }, weights, q) {
+  const wf = new Float32Array(weights.length);
+  const per = k * k;
+  for (let i = 0; i < weights.length; i++) wf[i] = weights[i] * q.weightScale[Math.floor(i / per) % cout];
+  const bf = Float32Array.from(q.biasQ, (b, j) => b * q.input.scale * q.weightScale[j]);
+  const attribute = [attrInts('kernel_shape', [k, k]), attrInts('strides', [stride, stride]), attrInts('pads', [pad, pad, pad, pad])];
+  const oh = stride * (h - 1) + k - 2 * pad, ow = stride * (w - 1) + k - 2 * pad;
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'qdq-convtranspose',
+      node: [
+        { opType: 'DequantizeLinear', input: ['x', 'xs', 'xz'], output: ['xf'] },
+        { opType: 'ConvTranspose', input: ['xf', 'wf', 'bf'], output: ['yf'], attribute },
+        { opType: 'QuantizeLinear', input: ['yf', 'ys', 'yz'], output: ['y'] },
+      ],
+      initializer: [
+        t('xs', new Float32Array([q.input.scale]), [], DataType.FLOAT),
+        t('xz', new Uint8Array([q.input.zeroPoint]), [], DataType.UINT8),
+        t('wf', wf, [cin, cout, k, k], DataType.FLOAT),
+        t('bf', bf, [cout], DataType.FLOAT),
+        t('ys', new Float32Array([q.output.scale]), [], DataType.FLOAT),
+        t('yz', new Uint8Array([q.output.zeroPoint]), [], DataType.UINT8),
+      ],
+      input: [vi('x', DataType.UINT8, [1, cin, h, w])],
+      output: [vi('y', DataType.UINT8, [1, cout, oh, ow])],
+    },
+  });
+}
+
+module.exports = { buildQLinearMatMul, buildQLinearConv, buildQdqConvTranspose };

@@ -50,7 +50,7 @@ describe('planLayout', () => {
     b.output(p, 'features'); // a 4-D graph output: transposed back under its own name
     const g = b.build();
     const planned = g.clone();
-    optimize(planned);
+    optimize(planned, { foldAffine: false }); // keep the per-channel Mul: it is what this test lays out
     const rep = planLayout(planned);
     expect(rep.spatial).toBe(4); // FusedConv, Conv, MaxPool, GlobalAveragePool
     expect(rep.agnostic).toBe(4); // Mul, Add, Relu, Concat

@@ -163,6 +163,9 @@ describe('quantize(): the float Fashion-MNIST CNN end to end', () => {
     const qm = await quantize(floatBytes(), { mode: 'dynamic' });
     const s = await qm.createSession();
     expect(opList(s)).toContain('DynamicQuantizeMatMul');
+    // Only the int8 copy of the classifier's weights is kept.
+    const floatWeights = [...qm.graph.constants.values()].filter((t) => t.dtype === 'float32' && t.dims.length === 2);
+    expect(floatWeights).toEqual([]);
     const acc = await accuracy(s, test);
     expect(floatAcc - acc).toBeLessThanOrEqual(0.005);
   });

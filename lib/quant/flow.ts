@@ -14,7 +14,7 @@ import { isObject, typeName } from '../check';
 import { type Graph, GraphError } from '../graph/ir';
 import { inferShapes } from '../graph/infer';
 import { type Tensor as GraphTensor, makeTensor, numel } from '../graph/tensor';
-import { optimize, removeIdentity } from '../graph/passes';
+import { eliminateDeadCode, optimize, removeIdentity } from '../graph/passes';
 import { exportModel } from '../onnx/export';
 import { importModel, loadModel } from '../onnx/import';
 import { InferenceSession, type SessionOptions } from '../session';
@@ -537,6 +537,7 @@ function quantizeDynamic(model: ModelInput, opts: PrepareOptions): QuantizedMode
   }
   g.nodes = g.nodes.filter((n) => !drop.has(n.name));
   removeIdentity(g);
+  eliminateDeadCode(g); // the float weights the int8 copies replaced
   g.values.clear();
   inferShapes(g);
   g.validate();

@@ -2,6 +2,10 @@
 //
 //  - "gemm": 1x1, stride 1, no padding: the GEMM runs on the NHWC activations in place
 //    (a group reads its channel slice with lda = cin).
+//  - "indirect": implicit GEMM (conv_kernels.h) where the ISA has such kernels, the weights are
+//    symmetric and cin/groups is a multiple of 4: the kernels read the NHWC input through an
+//    indirection buffer (a pointer per output pixel and kernel position, built per block of
+//    output pixels; padding points at a row of zero points), so nothing is copied.
 //  - "im2col": the general case. Output pixels are processed in blocks; each block's im2col rows
 //    (kernel position major, then channel) are gathered into a per-thread scratch buffer that
 //    stays in cache, and the GEMM kernels run on it. Small problems gather all rows once and let
@@ -16,12 +20,14 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "qint8/cpu.h"
 #include "qint8/gemm.h"
 #include "qint8/requant.h"
 #include "qint8/threadpool.h"
 #include "aligned.h"
+#include "conv_kernels.h"
 #include "dispatch.h"
 #include "dwconv_kernels.h"
 
@@ -55,6 +61,24 @@ const DwKernelTable& dwKernels(Isa isa) {
   return selectTable(isa, tables, "depthwise conv");
 }
 
+const Col2imKernelTable& col2imKernels(Isa isa) {
+  static const IsaTables<Col2imKernelTable> tables = {
+      col2imKernelsRef(),
+#if defined(QINT8_HAVE_AVX2)
+      col2imKernelsAvx2(),
+#else
+      nullptr,
+#endif
+#if defined(QINT8_HAVE_AVX512VNNI)
+      col2imKernelsAvx512(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+  };
+  return selectTable(isa, tables, "col2im");
+}
+
 namespace {
 
 [[noreturn]] void bad(const std::string& m) { throw std::invalid_argument(m); }
@@ -62,8 +86,17 @@ namespace {
 thread_local Scratch tIm2col;
 thread_local Scratch tCols;
 thread_local Scratch tAcc;
+thread_local Scratch tInd;
 
-enum class Algo { kGemm, kIm2col, kDepthwise, kTranspose };
+enum class Algo { kGemm, kIm2col, kIndirect, kDepthwise, kTranspose };
+
+const IgemmKernelTable* igemmKernels(Isa isa) {
+#if defined(QINT8_HAVE_AVX512VNNI)
+  if (isa == Isa::kAvx512Vnni && isaSupported(isa)) return igemmKernelsAvx512Vnni();
+#endif
+  (void)isa;
+  return nullptr;
+}
 
 size_t elemBytes(DType t) { return (t == DType::kU8 || t == DType::kS8) ? 1 : 4; }
 
@@ -158,9 +191,30 @@ struct Conv2d::Impl {
   // kDepthwise
   const DwKernelTable* dw = nullptr;
   std::unique_ptr<uint8_t, void (*)(void*)> dwBuf{nullptr, alignedFree};
+  // kTranspose: tDirect when kernel == stride (no pads, dilation or output padding, one group):
+  // every output pixel takes exactly one kernel position, so gemms[ky] ([kw * cout] x [cin],
+  // column kx * cout + co) writes output row iy * sh + ky directly, output stage included.
+  // Otherwise the per-group GEMMs produce int32 columns that c2i gathers (col2im).
+  bool tDirect = false;
+  const Col2imKernelTable* c2i = nullptr;
   std::vector<int32_t> bias32;       // kDepthwise: -zx * sum(w) + biasQ; kTranspose: biasQ
   std::vector<float> scale, biasF;   // per channel
   int32_t lo = 0, hi = 0;
+  // kIndirect: every group's panels (panelsPerGroup each), packed one after the other, and the
+  // per-column output-stage arrays in panel order (16 * nv entries per panel, zero padded).
+  struct Panel {
+    size_t off;     // byte offset of the packed panel
+    size_t col;     // index of its first entry in igBias / igScale / igBiasF
+    int n0, nv;     // first output channel within the group, width in 16-column vectors
+    bool permuted;  // packed in igemmPermutedColumn order
+  };
+  const IgemmKernelTable* ig = nullptr;
+  std::vector<Panel> panels;
+  int panelsPerGroup = 0;
+  std::unique_ptr<uint8_t, void (*)(void*)> igBuf{nullptr, alignedFree};
+  std::unique_ptr<uint8_t, void (*)(void*)> zeroRow{nullptr, alignedFree};  // cin bytes of zx
+  std::vector<int32_t> igBias;
+  std::vector<float> igScale, igBiasF;
 };
 
 Conv2d::~Conv2d() = default;
@@ -169,6 +223,7 @@ const char* Conv2d::algorithm() const {
   switch (impl_->algo) {
     case Algo::kGemm: return "gemm";
     case Algo::kIm2col: return "im2col";
+    case Algo::kIndirect: return "indirect";
     case Algo::kDepthwise: return "depthwise";
     case Algo::kTranspose: return "transpose";
   }
@@ -179,6 +234,8 @@ size_t Conv2d::packedBytes() const {
   size_t b = 0;
   for (auto& l : impl_->gemms) b += l->packedBytes();
   if (impl_->algo == Algo::kDepthwise) b += impl_->dw->packedBytes(cfg_.kh, cfg_.kw, cfg_.cout);
+  if (impl_->algo == Algo::kIndirect)
+    for (auto& p : impl_->panels) b += impl_->ig->panelBytes(p.nv, impl_->kp * impl_->cinG);
   return b;
 }
 
@@ -223,8 +280,48 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
   if (c.weightZeroPoint)
     for (int j = 0; j < c.weightZeroPointCount; ++j) asym |= c.weightZeroPoint[j] != 0;
 
-  if (c.transposed) {
+  const bool noPads = c.autoPad != AutoPad::kNotSet || (c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 && c.padRight == 0);
+  if (c.transposed && c.groups == 1 && c.kh == c.strideH && c.kw == c.strideW && c.dilationH == 1 && c.dilationW == 1 &&
+      c.outputPaddingH == 0 && c.outputPaddingW == 0 && noPads) {
+    // With kernel == stride the SAME pads are 0 as well (stride * in - out = 0).
     im.algo = Algo::kTranspose;
+    im.tDirect = true;
+    const int nCols = c.kw * c.cout;
+    std::vector<int8_t> wk(static_cast<size_t>(nCols) * c.cin);
+    std::vector<float> scol(nCols), bcol(c.bias ? nCols : 0);
+    std::vector<int32_t> bqcol(c.biasQ ? nCols : 0), zcol(c.weightZeroPoint ? nCols : 0);
+    for (int kx = 0; kx < c.kw; ++kx)
+      for (int co = 0; co < c.cout; ++co) {
+        const int j = kx * c.cout + co;
+        scol[j] = c.weightScale[c.weightScaleCount == 1 ? 0 : co];
+        if (c.bias) bcol[j] = c.bias[co];
+        if (c.biasQ) bqcol[j] = c.biasQ[co];
+        if (c.weightZeroPoint) zcol[j] = c.weightZeroPoint[c.weightZeroPointCount == 1 ? 0 : co];
+      }
+    for (int ky = 0; ky < c.kh; ++ky) {
+      for (int kx = 0; kx < c.kw; ++kx)
+        for (int co = 0; co < c.cout; ++co)
+          for (int ci = 0; ci < c.cin; ++ci)
+            wk[(static_cast<size_t>(kx) * c.cout + co) * c.cin + ci] = c.weight[(static_cast<size_t>(ci) * c.cout + co) * kp + ky * c.kw + kx];
+      LinearConfig l = groupConfig(nCols, c.cin, wk.data());
+      l.weightScale = scol.data();
+      l.weightScaleCount = nCols;
+      l.weightZeroPoint = c.weightZeroPoint ? zcol.data() : nullptr;
+      l.weightZeroPointCount = c.weightZeroPoint ? nCols : 0;
+      l.bias = c.bias ? bcol.data() : nullptr;
+      l.biasQ = c.biasQ ? bqcol.data() : nullptr;
+      l.outputType = c.outputType;
+      l.output = c.output;
+      l.relu = c.relu;
+      l.hasClip = c.hasClip;
+      l.clipMin = c.clipMin;
+      l.clipMax = c.clipMax;
+      im.gemms.push_back(Linear::create(l));
+    }
+    // The checks of the output stage below apply too (the arrays they build go unused).
+  } else if (c.transposed) {
+    im.algo = Algo::kTranspose;
+    im.c2i = &col2imKernels(c.isa);
     // Group g's GEMM: columns (kernel position t, output channel cg) -> row t * coutG + cg,
     // weights W[g*cinG + ci][cg][ky][kx] (ONNX ConvTranspose layout [cin][cout/groups][kh][kw]).
     std::vector<int8_t> wg(static_cast<size_t>(kp) * coutG * cinG);
@@ -265,15 +362,48 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     const bool oneByOne = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 && c.autoPad != AutoPad::kSameLower &&
                           c.autoPad != AutoPad::kSameUpper && c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 &&
                           c.padRight == 0;
-    im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
+    const IgemmKernelTable* ig = asym || cinG % 4 ? nullptr : igemmKernels(c.isa);
+    if (c.algorithm == ConvAlgorithm::kIm2col) im.algo = Algo::kIm2col;
+    else if (c.algorithm == ConvAlgorithm::kGemm && oneByOne) im.algo = Algo::kGemm;
+    else if (ig) im.algo = Algo::kIndirect;
+    else im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
     // Group g's GEMM weights: [coutG][kp * cinG], kernel position major (the im2col row order).
     std::vector<int8_t> wg(static_cast<size_t>(coutG) * kp * cinG);
-    for (int grp = 0; grp < c.groups; ++grp) {
+    auto groupWeights = [&](int grp) {
       for (int cg = 0; cg < coutG; ++cg)
         for (int t = 0; t < kp; ++t)
           for (int ci = 0; ci < cinG; ++ci)
             wg[(static_cast<size_t>(cg) * kp + t) * cinG + ci] =
                 c.weight[((static_cast<size_t>(grp) * coutG + cg) * cinG + ci) * kp + t];
+    };
+    if (im.algo == Algo::kIndirect) {
+      // Panels of 64 columns, then one narrower panel for the rest (16, 32 or 48 columns).
+      // Requantized outputs use the pack-friendly column order in full-width panels.
+      im.ig = ig;
+      const bool requantOut = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+      const int k = kp * cinG;
+      size_t off = 0, col = 0;
+      for (int grp = 0; grp < c.groups; ++grp)
+        for (int n0 = 0; n0 < coutG; n0 += 64) {
+          const int nv = std::min(4, (coutG - n0 + 15) / 16);
+          im.panels.push_back({off, col, n0, nv, nv == 4 && requantOut});
+          off += (ig->panelBytes(nv, k) + kAlign - 1) / kAlign * kAlign;
+          col += static_cast<size_t>(16) * nv;
+        }
+      im.panelsPerGroup = static_cast<int>(im.panels.size()) / c.groups;
+      im.igBuf.reset(static_cast<uint8_t*>(alignedAlloc(off)));
+      for (int grp = 0; grp < c.groups; ++grp) {
+        groupWeights(grp);
+        for (int p = 0; p < im.panelsPerGroup; ++p) {
+          const Impl::Panel& pn = im.panels[static_cast<size_t>(grp) * im.panelsPerGroup + p];
+          ig->packPanel(wg.data(), coutG, k, pn.n0, pn.nv, pn.permuted, im.igBuf.get() + pn.off);
+        }
+      }
+      im.zeroRow.reset(static_cast<uint8_t*>(alignedAlloc(static_cast<size_t>(c.cin))));
+      std::memset(im.zeroRow.get(), im.zxU8, static_cast<size_t>(c.cin));
+    }
+    for (int grp = 0; grp < c.groups && im.algo != Algo::kIndirect; ++grp) {
+      groupWeights(grp);
       LinearConfig l = groupConfig(coutG, kp * cinG, wg.data());
       if (c.weightScaleCount != 1) {
         l.weightScale = c.weightScale + grp * coutG;
@@ -293,10 +423,10 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       l.clipMax = c.clipMax;
       im.gemms.push_back(Linear::create(l));
     }
-    return conv;
+    if (im.algo != Algo::kIndirect) return conv;
   }
 
-  // Depthwise and transpose apply the output stage themselves: per-channel arrays.
+  // Indirect, depthwise and transpose apply the output stage themselves: per-channel arrays.
   const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
   if (requant) {
     if (!(std::isfinite(c.output.scale) && c.output.scale > 0)) bad("output.scale must be a finite number > 0");
@@ -324,12 +454,33 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     im.bias32[j] = bq;
   }
   if (c.bias && c.outputType == DType::kF32) im.biasF.assign(c.bias, c.bias + c.cout);
-  if (im.algo == Algo::kDepthwise) {
-    // Fold the input zero point: acc = sum(x * w) - zx * sum(w) + biasQ.
+  if (im.algo == Algo::kDepthwise || im.algo == Algo::kIndirect) {
+    // Fold the input zero point: acc = sum(x * w) - zx * sum(w) + biasQ (wrapping like the
+    // int32 accumulator).
+    const size_t perOut = static_cast<size_t>(kp) * cinG;
     for (int j = 0; j < c.cout; ++j) {
       int64_t s = 0;
-      for (int t = 0; t < kp; ++t) s += c.weight[static_cast<size_t>(j) * kp + t];
-      im.bias32[j] = static_cast<int32_t>(im.bias32[j] - static_cast<int64_t>(im.zxU8) * s);
+      for (size_t t = 0; t < perOut; ++t) s += c.weight[static_cast<size_t>(j) * perOut + t];
+      im.bias32[j] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(im.bias32[j]) - static_cast<int64_t>(im.zxU8) * s));
+    }
+  }
+  if (im.algo == Algo::kIndirect) {
+    // The per-column arrays in panel order.
+    const size_t cols = im.panels.back().col + static_cast<size_t>(16) * im.panels.back().nv;
+    im.igBias.assign(cols, 0);
+    im.igScale.assign(cols, 0.0f);
+    if (!im.biasF.empty()) im.igBiasF.assign(cols, 0.0f);
+    for (size_t p = 0; p < im.panels.size(); ++p) {
+      const Impl::Panel& pn = im.panels[p];
+      const int grp = static_cast<int>(p) / im.panelsPerGroup;
+      for (int s = 0; s < 16 * pn.nv; ++s) {
+        const int cg = pn.n0 + (pn.permuted ? igemmPermutedColumn(s) : s);
+        if (cg >= coutG) continue;
+        const int co = grp * coutG + cg;
+        im.igBias[pn.col + s] = im.bias32[co];
+        im.igScale[pn.col + s] = im.scale[co];
+        if (!im.igBiasF.empty()) im.igBiasF[pn.col + s] = im.biasF[co];
+      }
     }
   }
   return conv;
@@ -384,6 +535,45 @@ void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG,
       }
     }
   }
+}
+
+// Indirection rows [m0, m0 + rows): for each output pixel, kp pointers (kernel row major) to
+// the input pixel each tap reads, or to `zero` (the input zero point) where the tap falls in the
+// padding.
+void buildIndirection(const Conv2dConfig& c, const ConvGeometry& g, const uint8_t* x, const uint8_t* zero, int64_t m0,
+                      int rows, const uint8_t** ind) {
+  const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+  int b = static_cast<int>(m0 / perImage);
+  const int rem = static_cast<int>(m0 % perImage);
+  int oy = rem / g.ow, ox = rem % g.ow;
+  const size_t rowBytes = static_cast<size_t>(g.w) * c.cin;
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* img = x + static_cast<size_t>(b) * g.h * rowBytes;
+    const int iy0 = oy * c.strideH - g.padTop, ix0 = ox * c.strideW - g.padLeft;
+    for (int ky = 0; ky < c.kh; ++ky) {
+      const int iy = iy0 + ky * c.dilationH;
+      if (iy < 0 || iy >= g.h) {
+        for (int kx = 0; kx < c.kw; ++kx) *ind++ = zero;
+        continue;
+      }
+      const uint8_t* row = img + static_cast<size_t>(iy) * rowBytes;
+      for (int kx = 0; kx < c.kw; ++kx) {
+        const int ix = ix0 + kx * c.dilationW;
+        *ind++ = (ix >= 0 && ix < g.w) ? row + static_cast<size_t>(ix) * c.cin : zero;
+      }
+    }
+    if (++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) {
+        oy = 0;
+        ++b;
+      }
+    }
+  }
+}
+
+void flipSign(const uint8_t* x, size_t n, uint8_t* dst) {
+  for (size_t i = 0; i < n; ++i) dst[i] = x[i] ^ 0x80;
 }
 
 }  // namespace
@@ -449,6 +639,71 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
           threads);
       return;
     }
+    case Algo::kIndirect: {
+      const size_t imgIn = static_cast<size_t>(h) * w * c.cin;
+      const uint8_t* xs = x;
+      if (c.inputType == DType::kS8) {
+        uint8_t* fx = static_cast<uint8_t*>(tIm2col.get(imgIn * n));
+        flipSign(x, imgIn * n, fx);
+        xs = fx;
+      }
+      const int kp = im.kp;
+      const int ppg = im.panelsPerGroup;
+      // Row blocks (a multiple of every tile height), split further so that each thread gets
+      // about 4 tasks; when there are too few rows, the panels are split as well.
+      constexpr int kUnit = 24;
+      int64_t mc = std::min<int64_t>(M, 192);
+      if (threads > 1 && (M + mc - 1) / mc < 4 * threads)
+        mc = std::max<int64_t>(kUnit, ((M + 4 * threads - 1) / (4 * threads) + kUnit - 1) / kUnit * kUnit);
+      mc = std::min<int64_t>(mc, M);
+      const int64_t mBlocks = (M + mc - 1) / mc;
+      int pg = ppg;
+      if (threads > 1 && mBlocks * c.groups < 4 * threads) {
+        const int64_t want = 4 * threads;
+        pg = static_cast<int>(std::max<int64_t>(1, (ppg * mBlocks * c.groups + want - 1) / want / (mBlocks * c.groups)));
+        pg = std::max(1, std::min(pg, ppg));
+      }
+      const int pGroups = (ppg + pg - 1) / pg;
+      const int64_t tasks = mBlocks * c.groups * pGroups;
+      IgemmArgs base{};
+      base.kp = kp;
+      base.cinG = im.cinG;
+      base.ldcBytes = static_cast<size_t>(c.cout) * ob;
+      base.ep.kind = static_cast<GemmOut>(c.outputType);
+      base.ep.zeroPoint = c.output.zeroPoint;
+      base.ep.lo = im.lo;
+      base.ep.hi = im.hi;
+      auto runTask = [&](int t, int) {
+        const int pgi = static_cast<int>(t % pGroups);
+        const int grp = static_cast<int>((t / pGroups) % c.groups);
+        const int64_t m0 = t / pGroups / c.groups * mc;
+        const int rows = static_cast<int>(std::min(mc, M - m0));
+        const uint8_t** ind = static_cast<const uint8_t**>(tInd.get(static_cast<size_t>(rows) * kp * sizeof(void*)));
+        buildIndirection(c, g, xs, im.zeroRow.get(), m0, rows, ind);
+        IgemmArgs a = base;
+        a.ind = ind;
+        a.aOffset = static_cast<size_t>(grp) * im.cinG;
+        a.m = rows;
+        for (int p = pgi * pg; p < std::min(ppg, (pgi + 1) * pg); ++p) {
+          const Impl::Panel& pn = im.panels[static_cast<size_t>(grp) * ppg + p];
+          a.b = im.igBuf.get() + pn.off;
+          a.nv = pn.nv;
+          a.nvalid = std::min(16 * pn.nv, im.coutG - pn.n0);
+          a.permuted = pn.permuted;
+          a.c = static_cast<uint8_t*>(y) + (static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * im.coutG + pn.n0) * ob;
+          a.ep.bias32 = im.igBias.data() + pn.col;
+          a.ep.scale = im.igScale.data() + pn.col;
+          a.ep.biasF = im.igBiasF.empty() ? nullptr : im.igBiasF.data() + pn.col;
+          im.ig->run(a);
+        }
+      };
+      if (threads <= 1 || tasks <= 1) {
+        for (int t = 0; t < static_cast<int>(tasks); ++t) runTask(t, 0);
+      } else {
+        pool.parallelFor(static_cast<int>(tasks), runTask, threads);
+      }
+      return;
+    }
     case Algo::kDepthwise: {
       const bool flip = c.inputType == DType::kS8;
       const size_t imgIn = static_cast<size_t>(h) * w * c.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * c.cout;
@@ -481,8 +736,10 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.ep.zeroPoint = c.output.zeroPoint;
       base.ep.lo = im.lo;
       base.ep.hi = im.hi;
-      // Tasks: bands of output rows of each image.
-      const int band = std::max(1, std::min(g.oh, (g.oh * n + 4 * threads - 1) / (4 * threads)));
+      // Tasks: bands of output rows of each image. Every band re-transforms the kh - 1 input rows
+      // above it, so bands stay tall: one per image on one thread, about two per thread otherwise.
+      const int perThread = threads > 1 ? 2 * threads : 1;
+      const int band = std::max(1, std::min(g.oh, (g.oh * n + perThread - 1) / perThread));
       const int bandsPerImage = (g.oh + band - 1) / band;
       pool.parallelFor(
           n * bandsPerImage,
@@ -501,13 +758,48 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       return;
     }
     case Algo::kTranspose: {
-      // Bands of output rows; each band runs the GEMM on the input rows that reach it.
+      if (im.tDirect) {
+        // Input row iy and kernel row ky give output row iy * sh + ky: input pixel ix writes
+        // output pixels ix * sw .. ix * sw + kw - 1, i.e. kw * cout contiguous outputs.
+        const int tasks = n * h * c.kh;
+        pool.parallelFor(
+            tasks,
+            [&](int t, int) {
+              const int ky = t % c.kh, iy = (t / c.kh) % h, b = t / c.kh / h;
+              const Linear& l = *im.gemms[ky];
+              const uint8_t* xr = x + (static_cast<size_t>(b) * h + iy) * w * c.cin;
+              uint8_t* yr = static_cast<uint8_t*>(y) + ((static_cast<size_t>(b) * g.oh + iy * c.strideH + ky) * g.ow) * c.cout * ob;
+              gemm(l.packed(), xr, c.cin, c.inputType == DType::kS8, w, yr, static_cast<size_t>(c.kw) * c.cout, l.epilogue(), 1);
+            },
+            threads);
+        return;
+      }
+      // Bands of output rows; each band runs the GEMM on the input rows that reach it, then
+      // gathers every output pixel's columns (col2im) and applies the output stage (c2i).
       const int kp = im.kp, coutG = im.coutG, cinG = im.cinG;
       const size_t colW = static_cast<size_t>(kp) * coutG;  // GEMM output columns per group
       const int ekh = (c.kh - 1) * c.dilationH + 1;
       const int band = std::max(1, std::min(g.oh, 4 * c.strideH));
       const int bandsPerImage = (g.oh + band - 1) / band;
-      const bool requant = c.outputType == DType::kU8 || c.outputType == DType::kS8;
+      // Per output column ox: the (input column, kernel column) pairs that reach it.
+      std::vector<int> xBegin(static_cast<size_t>(g.ow) + 1), xIx, xKx;
+      for (int ox = 0; ox < g.ow; ++ox) {
+        xBegin[ox] = static_cast<int>(xIx.size());
+        for (int kx = 0; kx < c.kw; ++kx) {
+          const int tx = ox + g.padLeft - kx * c.dilationW;
+          if (tx < 0 || tx % c.strideW) continue;
+          const int ix = tx / c.strideW;
+          if (ix >= w) continue;
+          xIx.push_back(ix);
+          xKx.push_back(kx);
+        }
+      }
+      xBegin[g.ow] = static_cast<int>(xIx.size());
+      GemmEpilogue ep{};
+      ep.kind = static_cast<GemmOut>(c.outputType);
+      ep.zeroPoint = c.output.zeroPoint;
+      ep.lo = im.lo;
+      ep.hi = im.hi;
       pool.parallelFor(
           n * bandsPerImage * c.groups,
           [&](int t, int) {
@@ -525,44 +817,33 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
             const Linear& l = *im.gemms[grp];
             const uint8_t* xb = x + (static_cast<size_t>(b) * h + iy0) * w * c.cin + static_cast<size_t>(grp) * cinG;
             if (rowsIn > 0) gemm(l.packed(), xb, c.cin, c.inputType == DType::kS8, rowsIn, cols, colW, l.epilogue(), 1);
-            for (int oy = oy0; oy < oy1; ++oy)
-              for (int ox = 0; ox < g.ow; ++ox) {
-                int32_t* acc = static_cast<int32_t*>(tAcc.get(static_cast<size_t>(coutG) * 4));
-                for (int cg = 0; cg < coutG; ++cg) acc[cg] = im.bias32[grp * coutG + cg];
-                for (int ky = 0; ky < c.kh; ++ky) {
-                  const int ty = oy + g.padTop - ky * c.dilationH;
-                  if (ty < 0 || ty % c.strideH) continue;
-                  const int iy = ty / c.strideH;
-                  if (iy < iy0 || iy >= iy1) continue;
-                  for (int kx = 0; kx < c.kw; ++kx) {
-                    const int tx = ox + g.padLeft - kx * c.dilationW;
-                    if (tx < 0 || tx % c.strideW) continue;
-                    const int ix = tx / c.strideW;
-                    if (ix >= w) continue;
-                    const int32_t* col = cols + (static_cast<size_t>(iy - iy0) * w + ix) * colW + static_cast<size_t>(ky * c.kw + kx) * coutG;
-                    for (int cg = 0; cg < coutG; ++cg) acc[cg] += col[cg];
-                  }
-                }
-                const size_t base = ((static_cast<size_t>(b) * g.oh + oy) * g.ow + ox) * c.cout + static_cast<size_t>(grp) * coutG;
-                for (int cg = 0; cg < coutG; ++cg) {
-                  const int co = grp * coutG + cg;
-                  switch (c.outputType) {
-                    case DType::kU8:
-                      static_cast<uint8_t*>(y)[base + cg] = static_cast<uint8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
-                      break;
-                    case DType::kS8:
-                      static_cast<int8_t*>(y)[base + cg] = static_cast<int8_t>(requantize(acc[cg], im.scale[co], c.output.zeroPoint, im.lo, im.hi));
-                      break;
-                    case DType::kF32:
-                      static_cast<float*>(y)[base + cg] = dequantizeAcc(acc[cg], im.scale[co], im.biasF.empty() ? 0.0f : im.biasF[co]);
-                      break;
-                    case DType::kS32:
-                      static_cast<int32_t*>(y)[base + cg] = acc[cg];
-                      break;
-                  }
-                }
-                (void)requant;
+            const int32_t** rows = static_cast<const int32_t**>(tAcc.get(static_cast<size_t>(kp) * sizeof(void*)));
+            GemmEpilogue e = ep;
+            e.bias32 = im.bias32.data() + static_cast<size_t>(grp) * coutG;
+            e.scale = im.scale.data() + static_cast<size_t>(grp) * coutG;
+            e.biasF = im.biasF.empty() ? nullptr : im.biasF.data() + static_cast<size_t>(grp) * coutG;
+            std::vector<int> kys(c.kh), iys(c.kh);
+            for (int oy = oy0; oy < oy1; ++oy) {
+              // The kernel rows that reach this output row.
+              int nky = 0;
+              for (int ky = 0; ky < c.kh; ++ky) {
+                const int ty = oy + g.padTop - ky * c.dilationH;
+                if (ty < 0 || ty % c.strideH) continue;
+                const int iy = ty / c.strideH;
+                if (iy < iy0 || iy >= iy1) continue;
+                kys[nky] = ky;
+                iys[nky++] = iy;
               }
+              uint8_t* yRow = static_cast<uint8_t*>(y) + ((static_cast<size_t>(b) * g.oh + oy) * g.ow * c.cout + static_cast<size_t>(grp) * coutG) * ob;
+              for (int ox = 0; ox < g.ow; ++ox) {
+                int nr = 0;
+                for (int e2 = xBegin[ox]; e2 < xBegin[ox + 1]; ++e2)
+                  for (int r = 0; r < nky; ++r)
+                    rows[nr++] = cols + (static_cast<size_t>(iys[r] - iy0) * w + xIx[e2]) * colW +
+                                 static_cast<size_t>(kys[r] * c.kw + xKx[e2]) * coutG;
+                im.c2i->sumStage(rows, nr, coutG, e, yRow + static_cast<size_t>(ox) * c.cout * ob);
+              }
+            }
           },
           threads);
       return;

@@ -1,5 +1,6 @@
 // Convolution and ConvTranspose: every ISA (and thread count) bit-exact with the reference
 // (conv2dReference, straight from the definition).
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -104,24 +105,34 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
     const Isa isa = static_cast<Isa>(i);
     if (!isaSupported(isa)) continue;
     c.isa = isa;
-    auto conv = Conv2d::create(c);
-    // Depthwise layers run the depthwise kernels of the tier (or of the tier it falls back to);
-    // every other layer runs on the tier's GEMM kernels.
-    const bool dw = std::string(conv->algorithm()) == "depthwise";
-    qt::covered(dw ? qt::tierLabel("dwconv", isaName(isa), isaName(dwKernels(isa).isa))
-                   : std::string("conv/") + isaName(isa));
-    for (int threads : {1, 2}) {
-      std::vector<uint8_t> got(ysize, 0xCD);
-      conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
-      if (got != want) {
-        size_t at = 0;
-        while (got[at] == want[at]) ++at;
-        qt::fail(__FILE__, __LINE__, describe(cc) + " isa=" + isaName(isa) + " algo=" + conv->algorithm() +
-                                         " threads=" + std::to_string(threads) + " first mismatch at byte " +
-                                         std::to_string(at) + " of " + std::to_string(ysize));
-        return;
+    // Every path that can run this layer on this ISA (automatic choice first; a forced path that
+    // does not apply falls back to one already checked).
+    std::vector<std::string> seen;
+    for (ConvAlgorithm algo : {ConvAlgorithm::kAuto, ConvAlgorithm::kIndirect, ConvAlgorithm::kIm2col, ConvAlgorithm::kGemm}) {
+      c.algorithm = algo;
+      auto conv = Conv2d::create(c);
+      const std::string name = conv->algorithm();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      // Depthwise layers run the depthwise kernels of the tier (or of the tier it falls back to);
+      // every other layer runs on the tier's GEMM kernels.
+      const bool dw = name == "depthwise";
+      qt::covered(dw ? qt::tierLabel("dwconv", isaName(isa), isaName(dwKernels(isa).isa))
+                     : std::string("conv/") + isaName(isa));
+      for (int threads : {1, 2}) {
+        std::vector<uint8_t> got(ysize, 0xCD);
+        conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), threads);
+        if (got != want) {
+          size_t at = 0;
+          while (got[at] == want[at]) ++at;
+          qt::fail(__FILE__, __LINE__, describe(cc) + " isa=" + isaName(isa) + " algo=" + name +
+                                           " threads=" + std::to_string(threads) + " first mismatch at byte " +
+                                           std::to_string(at) + " of " + std::to_string(ysize));
+          return;
+        }
       }
     }
+    c.algorithm = ConvAlgorithm::kAuto;
   }
 }
 
@@ -198,6 +209,45 @@ TEST(conv_every_isa_matches_reference_random) {
   }
 }
 
+TEST(conv_indirect_paths_match_reference_random) {
+  // Layers the implicit-GEMM path takes (cin/groups a multiple of 4, symmetric weights): output
+  // channel counts around the panel widths (16..64 and the 64 + tail split), groups, strides,
+  // dilations, pads up to the whole kernel, 1x1 inputs, batches, every output type.
+  qt::Rng r(4242);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int couts[] = {1, 5, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 80, 96, 113, 128, 130, 200};
+  for (int it = 0; it < 60; ++it) {
+    ConvCase cc{};
+    cc.n = r.uniform(1, 3);
+    cc.h = it % 10 == 7 ? 1 : r.uniform(1, 11);
+    cc.w = it % 10 == 7 ? 1 : r.uniform(1, 11);
+    cc.groups = it % 7 == 3 ? r.uniform(2, 3) : 1;
+    cc.cin = cc.groups * 4 * r.uniform(1, it % 5 == 0 ? 40 : 8);
+    cc.cout = cc.groups * couts[it % (sizeof couts / sizeof couts[0])];
+    cc.kh = r.uniform(1, 5);
+    cc.kw = r.uniform(1, 5);
+    cc.sh = r.uniform(1, 3);
+    cc.sw = r.uniform(1, 3);
+    cc.dh = r.uniform(1, 2);
+    cc.dw = r.uniform(1, 3);
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.pt = r.uniform(0, ekh);
+    cc.pb = r.uniform(0, ekh);
+    cc.pl = r.uniform(0, ekw);
+    cc.pr = r.uniform(0, ekw);
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    cc.autoPad = it % 17 == 5 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    cc.in = it % 3 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[(it / 2) % 4];
+    cc.perChannel = it % 4 != 1;
+    cc.bias = cc.out != DType::kS32 && it % 5 != 2;
+    cc.relu = it % 6 == 1;
+    cc.clip = it % 8 == 5;
+    runConvCase(cc, 3000 + it);
+  }
+}
+
 TEST(conv_every_isa_matches_reference_layers) {
   // Shapes like the benchmark's layers, smaller spatially so the reference stays quick.
   const int layers[][6] = {
@@ -247,6 +297,38 @@ TEST(conv_every_isa_matches_reference_layers) {
         cc.clip = seed % 5 == 0;
         runConvCase(cc, ++seed);
       }
+}
+
+TEST(depthwise_wide_rows_match_reference) {
+  // Rows wider than one strip of the AVX-512 kernel's windows (several strips per row), channel
+  // counts with many phases (c / gcd(c, 64)), dilation with stride, batches, every output type.
+  qt::Rng r(8080);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int chans[] = {3, 24, 40, 96, 120, 960};
+  for (int it = 0; it < 18; ++it) {
+    ConvCase cc{};
+    cc.n = 1 + it % 2;
+    cc.h = r.uniform(3, 7);
+    cc.w = it % 6 == 5 ? r.uniform(3, 9) : r.uniform(40, 90);
+    cc.cin = cc.cout = cc.groups = chans[it % 6];
+    cc.kh = cc.kw = it % 3 == 2 ? 5 : 3;
+    if (it % 7 == 3) cc.kw = 7;  // two tap groups plus a partial one
+    cc.sh = cc.sw = 1 + (it / 2) % 2;
+    cc.dh = cc.dw = it % 5 == 4 ? 2 : 1;
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.pt = ekh / 2;
+    cc.pb = ekh / 2;
+    cc.pl = it % 4 == 1 ? ekw - 1 : ekw / 2;  // more than the half width on one side
+    cc.pr = ekw / 2;
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    cc.in = it % 4 == 2 ? DType::kS8 : DType::kU8;
+    cc.out = outs[it % 4];
+    cc.perChannel = it % 3 != 1;
+    cc.bias = cc.out != DType::kS32;
+    cc.relu = it % 4 == 0;
+    cc.clip = it % 8 == 4;
+    runConvCase(cc, 8100 + it);
+  }
 }
 
 TEST(depthwise_every_isa_matches_reference_geometries) {
@@ -342,6 +424,54 @@ TEST(convtranspose_every_isa_matches_reference) {
     cc.perChannel = true;
     cc.bias = true;
     runConvCase(cc, 1000 + k);
+  }
+}
+
+TEST(convtranspose_paths_match_reference_random) {
+  // Kernel == stride (the direct path: the GEMM writes the output pixels itself) and
+  // overlapping kernels (col2im + output stage kernels) with output channel counts around the
+  // vector widths (tails), groups, asymmetric weights, every output type, batches.
+  qt::Rng r(31337);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  const int couts[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 48};
+  for (int it = 0; it < 36; ++it) {
+    ConvCase cc{};
+    cc.transposed = true;
+    cc.n = r.uniform(1, 2);
+    cc.h = r.uniform(1, 7);
+    cc.w = r.uniform(1, 9);
+    const bool direct = it % 2 == 0;
+    cc.groups = !direct && it % 6 == 3 ? 2 : 1;
+    cc.cin = cc.groups * r.uniform(1, 40);
+    cc.cout = cc.groups * couts[it % (sizeof couts / sizeof couts[0])];
+    cc.kh = r.uniform(1, 4);
+    cc.kw = r.uniform(1, 4);
+    cc.dh = cc.dw = 1;
+    if (direct) {
+      cc.sh = cc.kh;
+      cc.sw = cc.kw;
+      cc.autoPad = it % 8 == 2 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    } else {
+      cc.sh = r.uniform(1, 3);
+      cc.sw = r.uniform(1, 3);
+      cc.dh = it % 5 == 1 ? 2 : 1;
+      cc.pt = r.uniform(0, cc.kh - 1);
+      cc.pl = r.uniform(0, cc.kw - 1);
+      cc.pb = r.uniform(0, cc.kh - 1);
+      cc.pr = r.uniform(0, cc.kw - 1);
+      cc.oph = r.uniform(0, std::max(cc.sh, cc.dh) - 1);
+      cc.opw = r.uniform(0, cc.sw - 1);
+      if (cc.sh * (cc.h - 1) + cc.oph + (cc.kh - 1) * cc.dh + 1 <= cc.pt + cc.pb) cc.pt = cc.pb = 0;
+      if (cc.sw * (cc.w - 1) + cc.opw + cc.kw <= cc.pl + cc.pr) cc.pl = cc.pr = 0;
+    }
+    cc.in = it % 3 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[(it / 2) % 4];
+    cc.perChannel = it % 4 != 1;
+    cc.bias = cc.out != DType::kS32 && it % 5 != 2;
+    cc.asym = it % 7 == 4;
+    cc.relu = it % 6 == 0;
+    cc.clip = it % 9 == 3;
+    runConvCase(cc, 7000 + it);
   }
 }
 

@@ -17,6 +17,10 @@ namespace qint8 {
 
 enum class AutoPad : int { kNotSet = 0, kSameUpper = 1, kSameLower = 2, kValid = 3 };
 
+// Which path runs a (non-depthwise, non-transposed) Conv. kAuto picks the fastest eligible one;
+// the others force a path where it applies (tests and benchmarks; ignored where it cannot run).
+enum class ConvAlgorithm : int { kAuto = 0, kGemm = 1, kIm2col = 2, kIndirect = 3 };
+
 struct Conv2dConfig {
   Isa isa = Isa::kScalar;
   bool transposed = false;            // ConvTranspose
@@ -39,6 +43,7 @@ struct Conv2dConfig {
   bool relu = false;
   bool hasClip = false;
   float clipMin = 0.0f, clipMax = 0.0f;
+  ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
 };
 
 // Geometry of one call, resolved from the input size.
@@ -63,7 +68,8 @@ class Conv2d {
   const Conv2dConfig& config() const { return cfg_; }
   ConvGeometry geometry(int n, int h, int w) const { return convGeometry(cfg_, n, h, w); }
   // Which path runs: "gemm" (1x1 stride 1: the GEMM on the activations as they are),
-  // "im2col" (im2col blocks + GEMM), "depthwise", "transpose" (GEMM + col2im).
+  // "im2col" (im2col blocks + GEMM), "indirect" (implicit GEMM through an indirection buffer),
+  // "depthwise", "transpose" (GEMM + col2im).
   const char* algorithm() const;
   size_t packedBytes() const;
 
