@@ -120,7 +120,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--models', default='fashion,cls,rec')
     ap.add_argument('--methods', default='MinMax,Entropy,Percentile')
-    ap.add_argument('--flush', type=int, default=5,
+    ap.add_argument('--flush', type=int, default=8,
                     help="extra_options CalibMaxIntermediateOutputs for the recognizer (0: not set)")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -142,9 +142,14 @@ def main():
         quant_pre_process(model, pre)
         rec['pre_process'] = {'call': 'quant_pre_process(model, output)', 'seconds': round(time.time() - t, 1)}
         print(f'{name}: pre-processed in {time.time() - t:.1f} s', flush=True)
-        # The recognizer's calibration keeps every intermediate tensor of every sample in memory
-        # (18 GB at 100 lines with Entropy); CalibMaxIntermediateOutputs makes onnxruntime fold
-        # them into its collector every `flush` samples (MinMax: exact; histograms: merged).
+        # The recognizer's calibration keeps every intermediate tensor of every sample in memory.
+        # CalibMaxIntermediateOutputs makes onnxruntime's MinMax calibrater fold them into its
+        # ranges every `flush` samples (exact for MinMax). flush must not divide the sample count:
+        # onnxruntime 1.30 raises "No data is collected." when the last flush leaves its list
+        # empty. Its Entropy / Percentile calibrater (HistogramCalibrater) ignores the option and
+        # keeps all 100 lines' tensors (18-20 GB here, stopped), and its collect_value needs equal
+        # shapes across samples (np.asarray of the list), which variable-width lines are not: so
+        # run the recognizer with --methods MinMax (docs/ACCURACY.md).
         extra = {'CalibMaxIntermediateOutputs': args.flush} if name == 'rec' and args.flush > 0 else {}
         for m in args.methods.split(','):
             out = os.path.join(OUT, f'{name}.ort_qdq_{m.lower()}.onnx')
