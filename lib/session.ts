@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkSize, isObject, typeName } from './check';
-import { CompiledGraph } from './engine/compile';
+import { CompiledGraph, type NodeProfile } from './engine/compile';
 import type { TensorData as OpData } from './engine/ops';
 import { Graph } from './graph/ir';
 import { inferShapes } from './graph/infer';
@@ -41,6 +41,11 @@ export interface SessionOptions {
   qdq?: 'fuse' | 'simulate';
   /** Folder of external data files when the model is given as bytes. */
   externalDataDir?: string;
+  /**
+   * Time every node of every run (read with profile()); also switched on for every session by the
+   * environment variable QINT8_PROFILE=1. Off by default (a run then reads no clock).
+   */
+  enableProfiling?: boolean;
   [other: string]: unknown;
 }
 
@@ -128,7 +133,9 @@ export class InferenceSession {
     planLayout(graph);
     inferShapes(graph);
     this.graph = graph;
-    this.compiled = new CompiledGraph(graph, { isa, maxPlans: opts.maxPlans });
+    const profiling = opts.enableProfiling === undefined ? process.env.QINT8_PROFILE === '1' : opts.enableProfiling;
+    if (typeof profiling !== 'boolean') throw new TypeError(`enableProfiling must be a boolean, got ${typeName(profiling)}`);
+    this.compiled = new CompiledGraph(graph, { isa, maxPlans: opts.maxPlans, profiling });
   }
 
   /** Loads, optimises and compiles a model (path, ONNX bytes, or a Graph). */
@@ -239,7 +246,17 @@ export class InferenceSession {
     this.compiled.release();
   }
 
-  /** Ends profiling (onnxruntime API; qint8 does not profile sessions). */
+  /**
+   * Per-node wall time summed over the runs since the plan was made (or the last reset), one row
+   * per node and input-shape signature, slowest first; [] unless profiling is on
+   * (enableProfiling or QINT8_PROFILE=1). Times include waiting for the thread pool.
+   */
+  profile(reset = false): NodeProfile[] {
+    if (this.releasedFlag) throw new TypeError('the session was released');
+    return this.compiled.profile(reset);
+  }
+
+  /** Ends profiling (onnxruntime API; the profile stays readable with profile()). */
   endProfiling(): void {}
 }
 

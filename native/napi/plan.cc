@@ -203,6 +203,34 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
 }
 
+// planSetProfiling(plan, on)
+Napi::Value PlanSetProfiling(const Napi::CallbackInfo& info) {
+  auto p = PlanHandle::From(info.Env(), info[0]);
+  if (!info[1].IsBoolean()) throwType(info.Env(), "on must be a boolean");
+  p->setProfiling(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// planProfile(plan, reset?) -> { runs, ns, cpuNs: Float64Array (one per step: wall, calling thread's CPU) }
+Napi::Value PlanProfile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = PlanHandle::From(env, info[0]);
+  const bool reset = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  uint64_t runs = 0;
+  std::vector<uint64_t> cpu;
+  const std::vector<uint64_t> ns = p->profile(&runs, reset, &cpu);
+  Napi::Float64Array a = Napi::Float64Array::New(env, ns.size()), c = Napi::Float64Array::New(env, ns.size());
+  for (size_t i = 0; i < ns.size(); ++i) {
+    a[i] = static_cast<double>(ns[i]);
+    c[i] = static_cast<double>(cpu[i]);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("runs", Napi::Number::New(env, static_cast<double>(runs)));
+  o.Set("ns", a);
+  o.Set("cpuNs", c);
+  return o;
+}
+
 }  // namespace
 }  // namespace qint8napi
 
@@ -216,4 +244,6 @@ QINT8_NAPI_MODULE(plan) {
   exportFunction(env, exports, "createPlan", CreatePlan);
   exportFunction(env, exports, "runPlan", RunPlan);
   exportFunction(env, exports, "runPlanAsync", RunPlanAsync);
+  exportFunction(env, exports, "planSetProfiling", PlanSetProfiling);
+  exportFunction(env, exports, "planProfile", PlanProfile);
 }
