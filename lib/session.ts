@@ -103,6 +103,8 @@ export class InferenceSession {
   readonly graph: Graph;
   private readonly compiled: CompiledGraph;
   private readonly maxThreads: number;
+  private readonly inputIndex: Set<string>;
+  private readonly outputIndex: Map<string, number>;
   private releasedFlag = false;
 
   private constructor(graph: Graph, opts: SessionOptions) {
@@ -120,6 +122,8 @@ export class InferenceSession {
     inferShapes(graph);
     this.inputNames = graph.inputs.map((v) => v.name);
     this.outputNames = graph.outputs.map((v) => v.name);
+    this.inputIndex = new Set(this.inputNames);
+    this.outputIndex = new Map(this.outputNames.map((n, j) => [n, j]));
     this.inputMetadata = graph.inputs.map((v) => meta(v.name, v.dtype, v.shape));
     this.outputMetadata = graph.outputs.map((v) => meta(v.name, graph.info(v.name).dtype, graph.info(v.name).shape));
     const qdq = opts.qdq ?? 'fuse';
@@ -163,8 +167,9 @@ export class InferenceSession {
     if (this.releasedFlag) throw new TypeError('the session was released');
     if (!isObject(feeds)) throw new TypeError(`feeds must be an object of input name -> Tensor, got ${typeName(feeds)}`);
     const inputs: OpData[] = [];
-    const shapes: number[][] = [];
-    for (const [i, name] of this.inputNames.entries()) {
+    const shapes: (readonly number[])[] = [];
+    for (let i = 0; i < this.inputNames.length; i++) {
+      const name = this.inputNames[i];
       const t = (feeds as Record<string, unknown>)[name];
       if (t === undefined) throw new TypeError(`input '${name}' is missing from the feeds (inputs: ${this.inputNames.join(', ')})`);
       if (!(t instanceof Tensor) && !isTensorLike(t)) throw new TypeError(`feed '${name}' must be a Tensor, got ${typeName(t)}`);
@@ -172,10 +177,10 @@ export class InferenceSession {
       const type = (t as Tensor).type;
       if (type !== want) throw new TypeError(`input '${name}' must be a ${want} tensor, got ${type}`);
       inputs.push((t as Tensor).data as OpData);
-      shapes.push([...(t as Tensor).dims]);
+      shapes.push((t as Tensor).dims); // read, never kept: planFor copies the shapes it caches
     }
-    for (const k of Object.keys(feeds as object))
-      if (!this.inputNames.includes(k)) throw new TypeError(`'${k}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
+    for (const k in feeds as object)
+      if (!this.inputIndex.has(k)) throw new TypeError(`'${k}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     let wanted = this.outputNames as readonly string[];
     let preset: Record<string, Tensor | null> = {};
     if (Array.isArray(fetches)) {
@@ -216,7 +221,7 @@ export class InferenceSession {
   private result(cp: { outputShapes: number[][] }, outputs: OpData[], wanted: readonly string[]): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const name of wanted) {
-      const j = this.outputNames.indexOf(name);
+      const j = this.outputIndex.get(name)!;
       out[name] = new Tensor(this.compiled.outputTypes[j] as TensorType, outputs[j] as never, cp.outputShapes[j]);
     }
     return out;

@@ -163,6 +163,23 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info) {
   return PlanHandle::Wrap(env, plan);
 }
 
+size_t typedArrayElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+    default: return 0;  // a type this build does not know: the length check fails with a clear message
+  }
+}
+
 struct PlanCall {
   std::shared_ptr<Plan> plan;
   std::vector<const void*> inputs;
@@ -179,15 +196,24 @@ PlanCall parsePlanCall(const Napi::CallbackInfo& info) {
   Napi::Array ins = info[1].As<Napi::Array>(), outs = info[2].As<Napi::Array>();
   if (static_cast<int>(ins.Length()) != c.plan->inputCount() || static_cast<int>(outs.Length()) != c.plan->outputCount())
     throwRange(env, "the plan takes " + std::to_string(c.plan->inputCount()) + " inputs and " + std::to_string(c.plan->outputCount()) + " outputs");
-  auto bytesOf = [&](const Napi::Value& v, const std::string& what, size_t want) -> void* {
-    if (!v.IsTypedArray()) throwType(env, what + " must be a TypedArray");
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    if (ta.ByteLength() != want)
-      throwRange(env, what + " has " + std::to_string(ta.ByteLength()) + " bytes, the plan needs " + std::to_string(want));
-    return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  // One napi_get_typedarray_info per array (data pointer and length at once); the argument's
+  // name is only formatted for an error.
+  auto bytesOf = [&](const Napi::Value& v, const char* what, uint32_t i, size_t want) -> void* {
+    auto name = [&] { return std::string(what) + "[" + std::to_string(i) + "]"; };
+    if (!v.IsTypedArray()) throwType(env, name() + " must be a TypedArray");
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) throwType(env, name() + " must be a TypedArray");
+    const size_t bytes = length * typedArrayElementSize(type);
+    if (bytes != want) throwRange(env, name() + " has " + std::to_string(bytes) + " bytes, the plan needs " + std::to_string(want));
+    return data;  // napi_get_typedarray_info's data already includes the byte offset
   };
-  for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs[" + std::to_string(i) + "]", c.plan->inputBytes(static_cast<int>(i))));
-  for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs[" + std::to_string(i) + "]", c.plan->outputBytes(static_cast<int>(i))));
+  c.inputs.reserve(ins.Length());
+  c.outputs.reserve(outs.Length());
+  for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs", i, c.plan->inputBytes(static_cast<int>(i))));
+  for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs", i, c.plan->outputBytes(static_cast<int>(i))));
   if (info.Length() > 3 && !info[3].IsUndefined()) c.maxThreads = static_cast<int>(intArg(info, 3, "maxThreads", 0, 1024));
   return c;
 }
