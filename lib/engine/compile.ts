@@ -311,6 +311,7 @@ export class CompiledGraph {
     for (const p of this.plans.values()) p.plan.release();
     this.plans.clear();
     this.last = undefined;
+    this.model.release();
     this.released = true;
   }
 }

@@ -67,6 +67,14 @@ export class EngineModel {
   get constantBytes(): number {
     return this.handle.constantBytes;
   }
+
+  /**
+   * Drops this handle's reference to the native model (ops, packed weights, constants): freed
+   * now unless a plan still holds it (plans keep their model alive, runs in flight their plan).
+   */
+  release(): void {
+    (this.handle as unknown as { release(): void }).release();
+  }
 }
 
 export class EnginePlan {
