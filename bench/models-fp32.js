@@ -132,6 +132,15 @@ module.exports = async function main(argv = process.argv.slice(2)) {
   const filter = (argv.find((a) => a.startsWith('--filter=')) ?? '').slice(9);
   const rows = [];
   const load0 = os.loadavg();
+  const metaOf = () => ({
+    ...machineMeta(q),
+    loadavgBefore: load0,
+    loadavgAfter: os.loadavg(),
+    ort: require('onnxruntime-node/package.json').version,
+    conditions: 'interleaved rounds, medians; async run() on both; ort allow_spinning 0, interOpNumThreads 1; qint8 pool = availableParallelism',
+    quick,
+    args: argv,
+  });
   if (!argv.includes('--no-overhead') && !filter) {
     await overhead(rows, quick);
     printTable(rows, [
@@ -192,6 +201,7 @@ module.exports = async function main(argv = process.argv.slice(2)) {
         );
         await os_.release();
         await qs.release();
+        writeResults('models-fp32', rows, { ...metaOf(), partial: true }); // a stopped run keeps its rows
       }
     }
   }
@@ -210,12 +220,7 @@ module.exports = async function main(argv = process.argv.slice(2)) {
     ]);
   }
   const meta = {
-    ...machineMeta(q),
-    loadavgBefore: load0,
-    loadavgAfter: os.loadavg(),
-    ort: require('onnxruntime-node/package.json').version,
-    conditions: 'interleaved rounds, medians; async run() on both; ort allow_spinning 0, interOpNumThreads 1; qint8 pool = availableParallelism',
-    quick,
+    ...metaOf(),
   };
   const out = writeResults('models-fp32', rows, meta);
   console.log(`\nwrote ${out}`);
