@@ -74,7 +74,12 @@ const Col2imKernelTable& col2imKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      col2imKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: the NEON kernel (no dot products here)
   };
   return selectTable(isa, tables, "col2im");
 }
