@@ -23,14 +23,14 @@ function median(xs) {
  * (awaited) ahead of the task in every round (e.g. to set thread counts).
  * Returns Map name -> { perRoundMs: number[], medianMs } (milliseconds per single call).
  */
-async function interleave(tasks, { rounds = 7, timeMs = 150, settleMs = 60 } = {}) {
+async function interleave(tasks, { rounds = 7, timeMs = 150, settleMs = 60, iterations = 5 } = {}) {
   const per = new Map(tasks.map((t) => [t.name, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...tasks].reverse() : tasks;
     for (const t of order) {
       if (t.before) await t.before();
       await sleep(settleMs);
-      const bench = new Bench({ time: timeMs, warmup: true, warmupTime: Math.min(50, timeMs / 3), iterations: 5 });
+      const bench = new Bench({ time: timeMs, warmup: true, warmupTime: Math.min(50, timeMs / 3), iterations });
       bench.add(t.name, t.fn);
       await bench.run();
       const res = bench.tasks[0].result;

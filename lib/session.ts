@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkSize, isObject, typeName } from './check';
-import { CompiledGraph } from './engine/compile';
+import { CompiledGraph, type NodeProfile } from './engine/compile';
 import type { TensorData as OpData } from './engine/ops';
 import { Graph } from './graph/ir';
 import { inferShapes } from './graph/infer';
@@ -41,6 +41,11 @@ export interface SessionOptions {
   qdq?: 'fuse' | 'simulate';
   /** Folder of external data files when the model is given as bytes. */
   externalDataDir?: string;
+  /**
+   * Time every node of every run (read with profile()); also switched on for every session by the
+   * environment variable QINT8_PROFILE=1. Off by default (a run then reads no clock).
+   */
+  enableProfiling?: boolean;
   [other: string]: unknown;
 }
 
@@ -98,6 +103,8 @@ export class InferenceSession {
   readonly graph: Graph;
   private readonly compiled: CompiledGraph;
   private readonly maxThreads: number;
+  private readonly inputIndex: Set<string>;
+  private readonly outputIndex: Map<string, number>;
   private releasedFlag = false;
 
   private constructor(graph: Graph, opts: SessionOptions) {
@@ -115,6 +122,8 @@ export class InferenceSession {
     inferShapes(graph);
     this.inputNames = graph.inputs.map((v) => v.name);
     this.outputNames = graph.outputs.map((v) => v.name);
+    this.inputIndex = new Set(this.inputNames);
+    this.outputIndex = new Map(this.outputNames.map((n, j) => [n, j]));
     this.inputMetadata = graph.inputs.map((v) => meta(v.name, v.dtype, v.shape));
     this.outputMetadata = graph.outputs.map((v) => meta(v.name, graph.info(v.name).dtype, graph.info(v.name).shape));
     const qdq = opts.qdq ?? 'fuse';
@@ -128,7 +137,9 @@ export class InferenceSession {
     planLayout(graph);
     inferShapes(graph);
     this.graph = graph;
-    this.compiled = new CompiledGraph(graph, { isa, maxPlans: opts.maxPlans });
+    const profiling = opts.enableProfiling === undefined ? process.env.QINT8_PROFILE === '1' : opts.enableProfiling;
+    if (typeof profiling !== 'boolean') throw new TypeError(`enableProfiling must be a boolean, got ${typeName(profiling)}`);
+    this.compiled = new CompiledGraph(graph, { isa, maxPlans: opts.maxPlans, profiling });
   }
 
   /** Loads, optimises and compiles a model (path, ONNX bytes, or a Graph). */
@@ -156,8 +167,9 @@ export class InferenceSession {
     if (this.releasedFlag) throw new TypeError('the session was released');
     if (!isObject(feeds)) throw new TypeError(`feeds must be an object of input name -> Tensor, got ${typeName(feeds)}`);
     const inputs: OpData[] = [];
-    const shapes: number[][] = [];
-    for (const [i, name] of this.inputNames.entries()) {
+    const shapes: (readonly number[])[] = [];
+    for (let i = 0; i < this.inputNames.length; i++) {
+      const name = this.inputNames[i];
       const t = (feeds as Record<string, unknown>)[name];
       if (t === undefined) throw new TypeError(`input '${name}' is missing from the feeds (inputs: ${this.inputNames.join(', ')})`);
       if (!(t instanceof Tensor) && !isTensorLike(t)) throw new TypeError(`feed '${name}' must be a Tensor, got ${typeName(t)}`);
@@ -165,10 +177,10 @@ export class InferenceSession {
       const type = (t as Tensor).type;
       if (type !== want) throw new TypeError(`input '${name}' must be a ${want} tensor, got ${type}`);
       inputs.push((t as Tensor).data as OpData);
-      shapes.push([...(t as Tensor).dims]);
+      shapes.push((t as Tensor).dims); // read, never kept: planFor copies the shapes it caches
     }
-    for (const k of Object.keys(feeds as object))
-      if (!this.inputNames.includes(k)) throw new TypeError(`'${k}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
+    for (const k in feeds as object)
+      if (!this.inputIndex.has(k)) throw new TypeError(`'${k}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     let wanted = this.outputNames as readonly string[];
     let preset: Record<string, Tensor | null> = {};
     if (Array.isArray(fetches)) {
@@ -209,7 +221,7 @@ export class InferenceSession {
   private result(cp: { outputShapes: number[][] }, outputs: OpData[], wanted: readonly string[]): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const name of wanted) {
-      const j = this.outputNames.indexOf(name);
+      const j = this.outputIndex.get(name)!;
       out[name] = new Tensor(this.compiled.outputTypes[j] as TensorType, outputs[j] as never, cp.outputShapes[j]);
     }
     return out;
@@ -239,7 +251,17 @@ export class InferenceSession {
     this.compiled.release();
   }
 
-  /** Ends profiling (onnxruntime API; qint8 does not profile sessions). */
+  /**
+   * Per-node wall time summed over the runs since the plan was made (or the last reset), one row
+   * per node and input-shape signature, slowest first; [] unless profiling is on
+   * (enableProfiling or QINT8_PROFILE=1). Times include waiting for the thread pool.
+   */
+  profile(reset = false): NodeProfile[] {
+    if (this.releasedFlag) throw new TypeError('the session was released');
+    return this.compiled.profile(reset);
+  }
+
+  /** Ends profiling (onnxruntime API; the profile stays readable with profile()). */
   endProfiling(): void {}
 }
 

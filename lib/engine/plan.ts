@@ -35,6 +35,8 @@ interface NativePlanApi {
   };
   runPlan(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void;
   runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]>;
+  planSetProfiling(plan: object, on: boolean): void;
+  planProfile(plan: object, reset?: boolean): { runs: number; ns: Float64Array; cpuNs: Float64Array };
 }
 
 const api = (): NativePlanApi => native() as unknown as NativePlanApi;
@@ -65,6 +67,14 @@ export class EngineModel {
   get constantBytes(): number {
     return this.handle.constantBytes;
   }
+
+  /**
+   * Drops this handle's reference to the native model (ops, packed weights, constants): freed
+   * now unless a plan still holds it (plans keep their model alive, runs in flight their plan).
+   */
+  release(): void {
+    (this.handle as unknown as { release(): void }).release();
+  }
 }
 
 export class EnginePlan {
@@ -91,6 +101,14 @@ export class EnginePlan {
   }
   runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]> {
     return api().runPlanAsync(this.handle, inputs, outputs, maxThreads);
+  }
+  /** Opt-in per-step timing (off: a run reads no clock). */
+  setProfiling(on: boolean): void {
+    api().planSetProfiling(this.handle, on);
+  }
+  /** Nanoseconds per step summed over the profiled runs (wall; calling thread's CPU), and their count. */
+  profile(reset = false): { runs: number; ns: Float64Array; cpuNs: Float64Array } {
+    return api().planProfile(this.handle, reset);
   }
   release(): void {
     this.handle.release();

@@ -163,6 +163,23 @@ Napi::Value CreatePlan(const Napi::CallbackInfo& info) {
   return PlanHandle::Wrap(env, plan);
 }
 
+size_t typedArrayElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+    default: return 0;  // a type this build does not know: the length check fails with a clear message
+  }
+}
+
 struct PlanCall {
   std::shared_ptr<Plan> plan;
   std::vector<const void*> inputs;
@@ -179,15 +196,24 @@ PlanCall parsePlanCall(const Napi::CallbackInfo& info) {
   Napi::Array ins = info[1].As<Napi::Array>(), outs = info[2].As<Napi::Array>();
   if (static_cast<int>(ins.Length()) != c.plan->inputCount() || static_cast<int>(outs.Length()) != c.plan->outputCount())
     throwRange(env, "the plan takes " + std::to_string(c.plan->inputCount()) + " inputs and " + std::to_string(c.plan->outputCount()) + " outputs");
-  auto bytesOf = [&](const Napi::Value& v, const std::string& what, size_t want) -> void* {
-    if (!v.IsTypedArray()) throwType(env, what + " must be a TypedArray");
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    if (ta.ByteLength() != want)
-      throwRange(env, what + " has " + std::to_string(ta.ByteLength()) + " bytes, the plan needs " + std::to_string(want));
-    return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  // One napi_get_typedarray_info per array (data pointer and length at once); the argument's
+  // name is only formatted for an error.
+  auto bytesOf = [&](const Napi::Value& v, const char* what, uint32_t i, size_t want) -> void* {
+    auto name = [&] { return std::string(what) + "[" + std::to_string(i) + "]"; };
+    if (!v.IsTypedArray()) throwType(env, name() + " must be a TypedArray");
+    napi_typedarray_type type;
+    size_t length = 0, offset = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) throwType(env, name() + " must be a TypedArray");
+    const size_t bytes = length * typedArrayElementSize(type);
+    if (bytes != want) throwRange(env, name() + " has " + std::to_string(bytes) + " bytes, the plan needs " + std::to_string(want));
+    return data;  // napi_get_typedarray_info's data already includes the byte offset
   };
-  for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs[" + std::to_string(i) + "]", c.plan->inputBytes(static_cast<int>(i))));
-  for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs[" + std::to_string(i) + "]", c.plan->outputBytes(static_cast<int>(i))));
+  c.inputs.reserve(ins.Length());
+  c.outputs.reserve(outs.Length());
+  for (uint32_t i = 0; i < ins.Length(); ++i) c.inputs.push_back(bytesOf(ins.Get(i), "inputs", i, c.plan->inputBytes(static_cast<int>(i))));
+  for (uint32_t i = 0; i < outs.Length(); ++i) c.outputs.push_back(bytesOf(outs.Get(i), "outputs", i, c.plan->outputBytes(static_cast<int>(i))));
   if (info.Length() > 3 && !info[3].IsUndefined()) c.maxThreads = static_cast<int>(intArg(info, 3, "maxThreads", 0, 1024));
   return c;
 }
@@ -203,6 +229,34 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
 }
 
+// planSetProfiling(plan, on)
+Napi::Value PlanSetProfiling(const Napi::CallbackInfo& info) {
+  auto p = PlanHandle::From(info.Env(), info[0]);
+  if (!info[1].IsBoolean()) throwType(info.Env(), "on must be a boolean");
+  p->setProfiling(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// planProfile(plan, reset?) -> { runs, ns, cpuNs: Float64Array (one per step: wall, calling thread's CPU) }
+Napi::Value PlanProfile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = PlanHandle::From(env, info[0]);
+  const bool reset = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  uint64_t runs = 0;
+  std::vector<uint64_t> cpu;
+  const std::vector<uint64_t> ns = p->profile(&runs, reset, &cpu);
+  Napi::Float64Array a = Napi::Float64Array::New(env, ns.size()), c = Napi::Float64Array::New(env, ns.size());
+  for (size_t i = 0; i < ns.size(); ++i) {
+    a[i] = static_cast<double>(ns[i]);
+    c[i] = static_cast<double>(cpu[i]);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("runs", Napi::Number::New(env, static_cast<double>(runs)));
+  o.Set("ns", a);
+  o.Set("cpuNs", c);
+  return o;
+}
+
 }  // namespace
 }  // namespace qint8napi
 
@@ -216,4 +270,6 @@ QINT8_NAPI_MODULE(plan) {
   exportFunction(env, exports, "createPlan", CreatePlan);
   exportFunction(env, exports, "runPlan", RunPlan);
   exportFunction(env, exports, "runPlanAsync", RunPlanAsync);
+  exportFunction(env, exports, "planSetProfiling", PlanSetProfiling);
+  exportFunction(env, exports, "planProfile", PlanProfile);
 }

@@ -74,7 +74,12 @@ const Col2imKernelTable& col2imKernels(Isa isa) {
 #else
       nullptr,
 #endif
-      nullptr, nullptr, nullptr,  // neon, neondot, i8mm
+#if defined(QINT8_HAVE_NEON)
+      col2imKernelsNeon(),
+#else
+      nullptr,
+#endif
+      nullptr, nullptr,  // neondot, i8mm: the NEON kernel (no dot products here)
   };
   return selectTable(isa, tables, "col2im");
 }
@@ -185,6 +190,10 @@ struct Conv2d::Impl {
   int kp = 1;  // kernel positions
   int cinG = 0, coutG = 0;
   int32_t zxU8 = 0;  // input zero point in the u8 domain (int8 activations are flipped)
+  // kIm2col: bytes per gathered row. kp * cinG, rounded up to 16 when it is not a multiple of 4
+  // (the GEMM's K tail is slow: 6272 x 32 x 9 ran at half the speed of K = 16); the extra bytes
+  // hold the input zero point and meet zero weights, so they add exactly nothing.
+  int rowStride = 0;
   // kGemm / kIm2col: one GEMM layer per group ([coutG] x [kp * cinG], kernel position major).
   // kTranspose: one per group ([kp * coutG] x [cinG], int32 output).
   std::vector<std::unique_ptr<Linear>> gemms;
@@ -367,13 +376,17 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     else if (c.algorithm == ConvAlgorithm::kGemm && oneByOne) im.algo = Algo::kGemm;
     else if (ig) im.algo = Algo::kIndirect;
     else im.algo = oneByOne ? Algo::kGemm : Algo::kIm2col;
-    // Group g's GEMM weights: [coutG][kp * cinG], kernel position major (the im2col row order).
-    std::vector<int8_t> wg(static_cast<size_t>(coutG) * kp * cinG);
+    // Group g's GEMM weights: [coutG][kp * cinG], kernel position major (the im2col row order);
+    // im2col rows may be padded (rowStride), with zero weights in the extra columns.
+    const int kRow = kp * cinG;
+    im.rowStride = im.algo == Algo::kIm2col && kRow % 4 ? (kRow + 15) / 16 * 16 : kRow;
+    const int kw_ = im.algo == Algo::kIm2col ? im.rowStride : kRow;
+    std::vector<int8_t> wg(static_cast<size_t>(coutG) * kw_, 0);
     auto groupWeights = [&](int grp) {
       for (int cg = 0; cg < coutG; ++cg)
         for (int t = 0; t < kp; ++t)
           for (int ci = 0; ci < cinG; ++ci)
-            wg[(static_cast<size_t>(cg) * kp + t) * cinG + ci] =
+            wg[static_cast<size_t>(cg) * kw_ + static_cast<size_t>(t) * cinG + ci] =
                 c.weight[((static_cast<size_t>(grp) * coutG + cg) * cinG + ci) * kp + t];
     };
     if (im.algo == Algo::kIndirect) {
@@ -404,7 +417,7 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     }
     for (int grp = 0; grp < c.groups && im.algo != Algo::kIndirect; ++grp) {
       groupWeights(grp);
-      LinearConfig l = groupConfig(coutG, kp * cinG, wg.data());
+      LinearConfig l = groupConfig(coutG, kw_, wg.data());
       if (c.weightScaleCount != 1) {
         l.weightScale = c.weightScale + grp * coutG;
         l.weightScaleCount = coutG;
@@ -500,24 +513,38 @@ inline void copyRun(uint8_t* d, const uint8_t* s, size_t n) {
 // activations flipped to u8), padding with the input zero point. With no dilation along x and
 // one group, a kernel row's taps are one contiguous run of kw * cin bytes.
 void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG, int32_t zxU8, const uint8_t* x,
-                int64_t m0, int rows, uint8_t* dst) {
+                int64_t m0, int rows, size_t rowStride, uint8_t* dst) {
   const int kp = c.kh * c.kw;
   const size_t rowLen = static_cast<size_t>(kp) * cinG;
   const bool flip = c.inputType == DType::kS8;
   const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+  // (b, oy, ox) of row m0, then stepped: no divisions per row (small-channel convs gather
+  // millions of short rows, where two 64-bit divisions per row cost more than the copy).
+  int b = static_cast<int>(m0 / perImage);
+  const int rem0 = static_cast<int>(m0 % perImage);
+  int oy = rem0 / g.ow, ox = rem0 % g.ow;
   for (int r = 0; r < rows; ++r) {
-    const int64_t m = m0 + r;
-    const int b = static_cast<int>(m / perImage);
-    const int rem = static_cast<int>(m % perImage);
-    const int oy = rem / g.ow, ox = rem % g.ow;
-    uint8_t* d = dst + r * rowLen;
+    if (r > 0 && ++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) {
+        oy = 0;
+        ++b;
+      }
+    }
+    uint8_t* d = dst + r * rowStride;
+    if (rowStride > rowLen) std::memset(d + rowLen, zxU8, rowStride - rowLen);
     const int ix0 = ox * c.strideW - g.padLeft;
     const bool rowRun = !flip && c.groups == 1 && c.dilationW == 1 && ix0 >= 0 && ix0 + c.kw <= g.w;
     for (int ky = 0; ky < c.kh; ++ky) {
       const int iy = oy * c.strideH - g.padTop + ky * c.dilationH;
       if (rowRun && iy >= 0 && iy < g.h) {
         const size_t len = static_cast<size_t>(c.kw) * cinG;
-        copyRun(d, x + ((static_cast<size_t>(b) * g.h + iy) * g.w + ix0) * c.cin, len);
+        const uint8_t* s = x + ((static_cast<size_t>(b) * g.h + iy) * g.w + ix0) * c.cin;
+        if (len <= 16) {
+          for (size_t i = 0; i < len; ++i) d[i] = s[i];
+        } else {
+          copyRun(d, s, len);
+        }
         d += len;
         continue;
       }
@@ -599,7 +626,7 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       return;
     }
     case Algo::kIm2col: {
-      const size_t rowLen = static_cast<size_t>(im.kp) * im.cinG;
+      const size_t rowLen = static_cast<size_t>(im.rowStride);
       // Small problems: gather everything once, then split the output channels across threads.
       if (M * static_cast<int64_t>(rowLen) <= (1 << 20) || M < 64 * threads) {
         uint8_t* a = static_cast<uint8_t*>(tIm2col.get(static_cast<size_t>(M) * rowLen));
@@ -610,7 +637,7 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
               tasks,
               [&](int t, int) {
                 const int64_t m0 = t * chunk;
-                im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, static_cast<int>(std::min(chunk, M - m0)), a + m0 * rowLen);
+                im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, static_cast<int>(std::min(chunk, M - m0)), rowLen, a + m0 * rowLen);
               },
               threads);
           const Linear& l = *im.gemms[grp];
@@ -630,7 +657,7 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
             const int64_t m0 = (t / c.groups) * block;
             const int rows = static_cast<int>(std::min(block, M - m0));
             uint8_t* a = static_cast<uint8_t*>(tIm2col.get(static_cast<size_t>(block) * rowLen));
-            im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, rows, a);
+            im2colRows(c, g, grp, im.cinG, im.zxU8, x, m0, rows, rowLen, a);
             const Linear& l = *im.gemms[grp];
             gemm(l.packed(), a, rowLen, false, rows,
                  static_cast<uint8_t*>(y) + (static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * im.coutG) * ob,

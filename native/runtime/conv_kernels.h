@@ -73,6 +73,7 @@ struct Col2imKernelTable {
 const Col2imKernelTable* col2imKernelsRef();
 const Col2imKernelTable* col2imKernelsAvx2();
 const Col2imKernelTable* col2imKernelsAvx512();
+const Col2imKernelTable* col2imKernelsNeon();
 const Col2imKernelTable& col2imKernels(Isa isa);
 
 }  // namespace qint8

@@ -2,12 +2,24 @@
 #include "qint8/plan.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <stdexcept>
 
 #include "aligned.h"
 
 namespace qint8 {
+
+namespace {
+uint64_t threadCpuNs() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+#endif
+  return 0;
+}
+}  // namespace
 
 Model::~Model() {
   for (auto& c : constants_) alignedFree(c.data);
@@ -99,6 +111,24 @@ Plan::Plan(std::shared_ptr<const Model> model, std::vector<PlanValue> values, st
     scratchBytes_ = std::max(scratchBytes_, model_->op(st.op).scratchBytes(in, out));
   }
   scratchBytes_ = (scratchBytes_ + kAlign - 1) / kAlign * kAlign;
+  profNs_.reset(new std::atomic<uint64_t>[steps_.size() + 1]);
+  profCpuNs_.reset(new std::atomic<uint64_t>[steps_.size() + 1]);
+  for (size_t s = 0; s <= steps_.size(); ++s) {
+    profNs_[s].store(0, std::memory_order_relaxed);
+    profCpuNs_[s].store(0, std::memory_order_relaxed);
+  }
+}
+
+std::vector<uint64_t> Plan::profile(uint64_t* runs, bool reset, std::vector<uint64_t>* cpuNs) const {
+  std::vector<uint64_t> ns(steps_.size());
+  if (cpuNs) cpuNs->assign(steps_.size(), 0);
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    ns[s] = reset ? profNs_[s].exchange(0) : profNs_[s].load();
+    const uint64_t c = reset ? profCpuNs_[s].exchange(0) : profCpuNs_[s].load();
+    if (cpuNs) (*cpuNs)[s] = c;
+  }
+  if (runs) *runs = reset ? profRuns_.exchange(0) : profRuns_.load();
+  return ns;
 }
 
 Plan::~Plan() {
@@ -159,18 +189,32 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     a->views[i].data = p;
   }
   void* scratch = base + arenaBytes_;
+  const bool prof = profiling_.load(std::memory_order_relaxed);
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point t0;
+  uint64_t c0 = 0;
   for (size_t s = 0; s < steps_.size(); ++s) {
     const PlanStep& st = steps_[s];
     auto& in = a->ins[s];
     auto& out = a->outs[s];
     for (size_t j = 0; j < st.inputs.size(); ++j) in[j] = st.inputs[j] >= 0 ? a->views[st.inputs[j]] : TensorView{};
     for (size_t j = 0; j < st.outputs.size(); ++j) out[j] = st.outputs[j] >= 0 ? a->views[st.outputs[j]] : TensorView{};
+    if (prof) {
+      t0 = Clock::now();
+      c0 = threadCpuNs();
+    }
     try {
       model_->op(st.op).run(in, out, scratch, maxThreads);
     } catch (const std::exception& e) {
       throw std::invalid_argument(model_->label(st.op) + ": " + e.what());
     }
+    if (prof) {
+      profNs_[s].fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()),
+                           std::memory_order_relaxed);
+      profCpuNs_[s].fetch_add(threadCpuNs() - c0, std::memory_order_relaxed);
+    }
   }
+  if (prof) profRuns_.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace qint8

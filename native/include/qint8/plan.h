@@ -5,6 +5,7 @@
 // order, each op parallelised internally on the thread pool.
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,16 @@ class Plan {
   const std::vector<PlanValue>& values() const { return values_; }
   int inputCount() const { return inputCount_; }
   int outputCount() const { return outputCount_; }
+  size_t stepCount() const { return steps_.size(); }
+
+  // Opt-in per-step profile (wall time of each step's run(), summed over runs; concurrent runs
+  // add atomically). Off by default: a run then reads no clock.
+  void setProfiling(bool on) const { profiling_.store(on, std::memory_order_relaxed); }
+  bool profiling() const { return profiling_.load(std::memory_order_relaxed); }
+  // Nanoseconds per step (wall, then the calling thread's CPU time: the op's whole cost at one
+  // thread, and unaffected by preemption on a loaded machine) and the number of profiled runs;
+  // reset zeroes them.
+  std::vector<uint64_t> profile(uint64_t* runs, bool reset, std::vector<uint64_t>* cpuNs = nullptr) const;
 
  private:
   struct Arena;
@@ -89,6 +100,9 @@ class Plan {
   mutable std::mutex poolMutex_;
   mutable std::vector<Arena*> free_;
   mutable std::vector<Arena*> all_;
+  mutable std::atomic<bool> profiling_{false};
+  mutable std::unique_ptr<std::atomic<uint64_t>[]> profNs_, profCpuNs_;
+  mutable std::atomic<uint64_t> profRuns_{0};
 };
 
 }  // namespace qint8
