@@ -278,6 +278,15 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     }
     return l;
   };
+  // The layer's output stage (type, parameters, fused ReLU / clip), for GEMMs that write it.
+  auto setOutputStage = [&](LinearConfig& l) {
+    l.outputType = c.outputType;
+    l.output = c.output;
+    l.relu = c.relu;
+    l.hasClip = c.hasClip;
+    l.clipMin = c.clipMin;
+    l.clipMax = c.clipMax;
+  };
 
   if (c.weightScaleCount != 1 && c.weightScaleCount != c.cout)
     bad("weightScale must have 1 or cout (" + std::to_string(c.cout) + ") entries, got " + std::to_string(c.weightScaleCount));
@@ -319,12 +328,7 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       l.weightZeroPointCount = c.weightZeroPoint ? nCols : 0;
       l.bias = c.bias ? bcol.data() : nullptr;
       l.biasQ = c.biasQ ? bqcol.data() : nullptr;
-      l.outputType = c.outputType;
-      l.output = c.output;
-      l.relu = c.relu;
-      l.hasClip = c.hasClip;
-      l.clipMin = c.clipMin;
-      l.clipMax = c.clipMax;
+      setOutputStage(l);
       im.gemms.push_back(Linear::create(l));
     }
     // The checks of the output stage below apply too (the arrays they build go unused).
@@ -428,12 +432,7 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       }
       if (c.bias) l.bias = c.bias + grp * coutG;
       if (c.biasQ) l.biasQ = c.biasQ + grp * coutG;
-      l.outputType = c.outputType;
-      l.output = c.output;
-      l.relu = c.relu;
-      l.hasClip = c.hasClip;
-      l.clipMin = c.clipMin;
-      l.clipMax = c.clipMax;
+      setOutputStage(l);
       im.gemms.push_back(Linear::create(l));
     }
     if (im.algo != Algo::kIndirect) return conv;
@@ -509,6 +508,30 @@ inline void copyRun(uint8_t* d, const uint8_t* s, size_t n) {
   for (; i < n; ++i) d[i] = s[i];
 }
 
+// Output pixel m (image b, row oy, column ox) of a conv's output, found once with divisions and
+// then stepped in row-major order: the gathers visit millions of pixels in sequence (small-channel
+// convs gather millions of short rows, where two divisions per row cost more than the copy).
+struct OutputPixel {
+  const ConvGeometry& g;
+  int b, oy, ox;
+  OutputPixel(const ConvGeometry& geo, int64_t m) : g(geo) {
+    const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
+    b = static_cast<int>(m / perImage);
+    const int rem = static_cast<int>(m % perImage);
+    oy = rem / g.ow;
+    ox = rem % g.ow;
+  }
+  void next() {
+    if (++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) {
+        oy = 0;
+        ++b;
+      }
+    }
+  }
+};
+
 // Gathers im2col rows [m0, m0 + rows) of group `grp` into dst (rows x kp*cinG, u8; int8
 // activations flipped to u8), padding with the input zero point. With no dilation along x and
 // one group, a kernel row's taps are one contiguous run of kw * cin bytes.
@@ -517,20 +540,9 @@ void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG,
   const int kp = c.kh * c.kw;
   const size_t rowLen = static_cast<size_t>(kp) * cinG;
   const bool flip = c.inputType == DType::kS8;
-  const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
-  // (b, oy, ox) of row m0, then stepped: no divisions per row (small-channel convs gather
-  // millions of short rows, where two 64-bit divisions per row cost more than the copy).
-  int b = static_cast<int>(m0 / perImage);
-  const int rem0 = static_cast<int>(m0 % perImage);
-  int oy = rem0 / g.ow, ox = rem0 % g.ow;
-  for (int r = 0; r < rows; ++r) {
-    if (r > 0 && ++ox == g.ow) {
-      ox = 0;
-      if (++oy == g.oh) {
-        oy = 0;
-        ++b;
-      }
-    }
+  OutputPixel px(g, m0);
+  for (int r = 0; r < rows; ++r, px.next()) {
+    const int b = px.b, oy = px.oy, ox = px.ox;
     uint8_t* d = dst + r * rowStride;
     if (rowStride > rowLen) std::memset(d + rowLen, zxU8, rowStride - rowLen);
     const int ix0 = ox * c.strideW - g.padLeft;
@@ -569,12 +581,10 @@ void im2colRows(const Conv2dConfig& c, const ConvGeometry& g, int grp, int cinG,
 // padding.
 void buildIndirection(const Conv2dConfig& c, const ConvGeometry& g, const uint8_t* x, const uint8_t* zero, int64_t m0,
                       int rows, const uint8_t** ind) {
-  const int64_t perImage = static_cast<int64_t>(g.oh) * g.ow;
-  int b = static_cast<int>(m0 / perImage);
-  const int rem = static_cast<int>(m0 % perImage);
-  int oy = rem / g.ow, ox = rem % g.ow;
   const size_t rowBytes = static_cast<size_t>(g.w) * c.cin;
-  for (int r = 0; r < rows; ++r) {
+  OutputPixel px(g, m0);
+  for (int r = 0; r < rows; ++r, px.next()) {
+    const int b = px.b, oy = px.oy, ox = px.ox;
     const uint8_t* img = x + static_cast<size_t>(b) * g.h * rowBytes;
     const int iy0 = oy * c.strideH - g.padTop, ix0 = ox * c.strideW - g.padLeft;
     for (int ky = 0; ky < c.kh; ++ky) {
@@ -587,13 +597,6 @@ void buildIndirection(const Conv2dConfig& c, const ConvGeometry& g, const uint8_
       for (int kx = 0; kx < c.kw; ++kx) {
         const int ix = ix0 + kx * c.dilationW;
         *ind++ = (ix >= 0 && ix < g.w) ? row + static_cast<size_t>(ix) * c.cin : zero;
-      }
-    }
-    if (++ox == g.ow) {
-      ox = 0;
-      if (++oy == g.oh) {
-        oy = 0;
-        ++b;
       }
     }
   }

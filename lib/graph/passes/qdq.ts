@@ -521,32 +521,30 @@ class Fuser {
    */
   composeTables(): void {
     const g = this.g;
-    let again = true;
-    while (again) {
-      again = false;
-      const producers = g.producers();
-      const consumers = g.consumers();
-      for (const n of g.nodes) {
-        if (n.domain !== 'qint8' || n.opType !== 'Lookup') continue;
-        const p = producers.get(n.inputs[0]);
-        if (!p || p.domain !== 'qint8' || p.opType !== 'Lookup' || g.isOutput(p.outputs[0]) || (consumers.get(p.outputs[0]) ?? []).length !== 1) continue;
-        const t1 = g.constants.get(p.inputs[1]);
-        const t2 = g.constants.get(n.inputs[1]);
-        if (!t1 || !t2) continue;
-        const a = t1.data as Uint8Array | Int8Array;
-        const b = t2.data as Uint8Array | Int8Array;
-        const t = t2.dtype === 'int8' ? new Int8Array(256) : new Uint8Array(256);
-        for (let i = 0; i < 256; i++) t[i] = b[a[i] & 255];
-        const name = this.namer('table_composed');
-        g.constants.set(name, makeTensor(t2.dtype, [256], t));
-        n.inputs = [p.inputs[0], name];
-        g.nodes = g.nodes.filter((m) => m !== p);
-        g.values.delete(p.outputs[0]);
-        this.rep.composedTables++;
-        again = true;
-        break;
-      }
+    // One pass in graph order: when n absorbs its producer p, a later Lookup reading n sees n
+    // (already composed) as its producer, so chains of any length fold into their last table.
+    const producers = g.producers();
+    const consumers = g.consumers();
+    const drop = new Set<Node>();
+    for (const n of g.nodes) {
+      if (drop.has(n) || n.domain !== 'qint8' || n.opType !== 'Lookup') continue;
+      const p = producers.get(n.inputs[0]);
+      if (!p || p.domain !== 'qint8' || p.opType !== 'Lookup' || g.isOutput(p.outputs[0]) || (consumers.get(p.outputs[0]) ?? []).length !== 1) continue;
+      const t1 = g.constants.get(p.inputs[1]);
+      const t2 = g.constants.get(n.inputs[1]);
+      if (!t1 || !t2) continue;
+      const a = t1.data as Uint8Array | Int8Array;
+      const b = t2.data as Uint8Array | Int8Array;
+      const t = t2.dtype === 'int8' ? new Int8Array(256) : new Uint8Array(256);
+      for (let i = 0; i < 256; i++) t[i] = b[a[i] & 255];
+      const name = this.namer('table_composed');
+      g.constants.set(name, makeTensor(t2.dtype, [256], t));
+      n.inputs = [p.inputs[0], name];
+      drop.add(p);
+      g.values.delete(p.outputs[0]);
+      this.rep.composedTables++;
     }
+    g.nodes = g.nodes.filter((m) => !drop.has(m));
   }
 
   private refreshLocal(f: Node): void {
