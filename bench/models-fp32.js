@@ -99,6 +99,9 @@ function reluModel() {
 async function overhead(rows, quick) {
   const model = reluModel();
   const qs = await q.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  // The same model with the async hop forced on every run (a plan this small normally runs on the
+  // calling thread: inlineRunMicros, lib/session.ts).
+  const qh = await q.InferenceSession.create(model, { intraOpNumThreads: 1, inlineRunMicros: 0 });
   const os_ = await ort.InferenceSession.create(model, ortOptions(1));
   const x = new Float32Array(16);
   const fq = { x: new q.Tensor('float32', x, [1, 16]) };
@@ -107,6 +110,7 @@ async function overhead(rows, quick) {
   const tasks = [
     { name: 'qint8 runSync', batch: N, fn: () => { for (let i = 0; i < N; i++) qs.runSync(fq); } },
     { name: 'qint8 run', batch: N, fn: async () => { for (let i = 0; i < N; i++) await qs.run(fq); } },
+    { name: 'qint8 run (hop)', batch: N, fn: async () => { for (let i = 0; i < N; i++) await qh.run(fq); } },
     { name: 'ort run', batch: N, fn: async () => { for (let i = 0; i < N; i++) await os_.run(fo); } },
   ];
   const res = await interleave(tasks, { rounds: quick ? 3 : 7, timeMs: quick ? 100 : 200 });
@@ -124,6 +128,7 @@ async function overhead(rows, quick) {
   }
   await os_.release();
   await qs.release();
+  await qh.release();
 }
 
 module.exports = async function main(argv = process.argv.slice(2)) {

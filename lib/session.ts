@@ -46,6 +46,12 @@ export interface SessionOptions {
    * environment variable QINT8_PROFILE=1. Off by default (a run then reads no clock).
    */
   enableProfiling?: boolean;
+  /**
+   * run() executes a plan whose previous run took at most this many microseconds on the calling
+   * thread and returns a settled promise: for such a plan the async hop (a libuv thread woken,
+   * then the event loop) costs the event loop more than the run itself. Default 10; 0 = always hop.
+   */
+  inlineRunMicros?: number;
   [other: string]: unknown;
 }
 
@@ -103,6 +109,7 @@ export class InferenceSession {
   readonly graph: Graph;
   private readonly compiled: CompiledGraph;
   private readonly maxThreads: number;
+  private readonly inlineNs: number;
   private readonly inputIndex: Set<string>;
   private readonly outputIndex: Map<string, number>;
   private releasedFlag = false;
@@ -113,6 +120,10 @@ export class InferenceSession {
       throw new TypeError(`graphOptimizationLevel must be 'disabled', 'basic', 'extended' or 'all', got ${String(level)}`);
     const isa = opts.isa === undefined ? undefined : checkIsa(opts.isa);
     this.maxThreads = opts.intraOpNumThreads === undefined || opts.intraOpNumThreads === 0 ? 0 : checkSize(opts.intraOpNumThreads, 'intraOpNumThreads');
+    const inlineUs = opts.inlineRunMicros ?? 10;
+    if (typeof inlineUs !== 'number' || !Number.isFinite(inlineUs) || inlineUs < 0)
+      throw new RangeError(`inlineRunMicros must be a finite number >= 0, got ${String(inlineUs)}`);
+    this.inlineNs = inlineUs * 1000;
     const meta = (name: string, dtype: DType | undefined, shape: (number | string)[] | undefined): ValueMetadata => ({
       name,
       isTensor: true,
@@ -227,10 +238,13 @@ export class InferenceSession {
     return out;
   }
 
-  /** Runs the model off the event loop (one async hop). fetches: output names or preallocated tensors. */
+  /**
+   * Runs the model off the event loop (one async hop; a plan whose last run took at most
+   * inlineRunMicros runs on the calling thread). fetches: output names or preallocated tensors.
+   */
   async run(feeds: Record<string, Tensor>, fetches?: FetchesType | Record<string, unknown>, _options?: Record<string, unknown>): Promise<Record<string, Tensor>> {
     const p = this.prepare(feeds, fetches);
-    await p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads);
+    await p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads, this.inlineNs);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 

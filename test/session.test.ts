@@ -63,6 +63,26 @@ describe('InferenceSession', () => {
     expect(Array.from(y.data as Float32Array)).toEqual(Array.from(ref(data(2)).y));
   });
 
+  it('runs a plan whose last run was quick on the calling thread (inlineRunMicros)', async () => {
+    // A generous threshold makes the test independent of machine load: after the first run
+    // (always a hop: the plan has no timing yet) the outputs are written before run() returns.
+    const s = await InferenceSession.create(qdqGraph(), { inlineRunMicros: 1e6 });
+    const x = new Tensor(data(2), [2, 8]);
+    const want = Array.from(ref(data(2)).y);
+    const y1 = new Tensor('float32', new Float32Array(16), [2, 8]);
+    await s.run({ x }, { y: y1 });
+    expect(Array.from(y1.data as Float32Array)).toEqual(want);
+    const y2 = new Tensor('float32', new Float32Array(16), [2, 8]);
+    const pending = s.run({ x }, { y: y2 });
+    expect(Array.from(y2.data as Float32Array)).toEqual(want); // written synchronously
+    expect((await pending).y.data).toBe(y2.data);
+    // 0 = always hop; results are the same either way.
+    const h = await InferenceSession.create(qdqGraph(), { inlineRunMicros: 0 });
+    for (let i = 0; i < 3; i++) expect(Array.from((await h.run({ x })).y.data as Float32Array)).toEqual(want);
+    await expect(InferenceSession.create(qdqGraph(), { inlineRunMicros: -1 })).rejects.toThrow(/inlineRunMicros must be a finite number >= 0/);
+    await expect(InferenceSession.create(qdqGraph(), { inlineRunMicros: Number.NaN })).rejects.toThrow(/inlineRunMicros/);
+  });
+
   it('rejects bad feeds clearly', async () => {
     const s = await InferenceSession.create(qdqGraph());
     await expect(s.run({})).rejects.toThrow(/input 'x' is missing/);

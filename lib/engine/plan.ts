@@ -34,7 +34,7 @@ interface NativePlanApi {
     release(): void;
   };
   runPlan(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void;
-  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]>;
+  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number): Promise<TensorData[]>;
   planSetProfiling(plan: object, on: boolean): void;
   planProfile(plan: object, reset?: boolean): { runs: number; ns: Float64Array; cpuNs: Float64Array };
 }
@@ -99,8 +99,12 @@ export class EnginePlan {
   run(inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void {
     api().runPlan(this.handle, inputs, outputs, maxThreads);
   }
-  runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number): Promise<TensorData[]> {
-    return api().runPlanAsync(this.handle, inputs, outputs, maxThreads);
+  /**
+   * Runs on a worker thread; a plan whose previous run took at most inlineNs nanoseconds runs on
+   * the calling thread instead (the promise is then already settled). 0 / undefined: always hop.
+   */
+  runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number): Promise<TensorData[]> {
+    return api().runPlanAsync(this.handle, inputs, outputs, maxThreads, inlineNs);
   }
   /** Opt-in per-step timing (off: a run reads no clock). */
   setProfiling(on: boolean): void {

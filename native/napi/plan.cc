@@ -224,9 +224,29 @@ Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// runPlanAsync(plan, inputs, outputs, maxThreads?, inlineNs?) -> Promise<outputs>. A plan whose
+// last run took at most inlineNs nanoseconds runs here, on the calling thread, and the promise is
+// returned settled: for such a plan the hop to a worker thread and back (waking a libuv thread,
+// then the event loop) costs the event loop more than the run itself.
 Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   PlanCall c = parsePlanCall(info);
-  return CallWorker::Start(info.Env(), "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
+  double inlineNs = 0;
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    if (!info[4].IsNumber()) throwType(env, "inlineNs must be a number");
+    inlineNs = info[4].As<Napi::Number>().DoubleValue();
+  }
+  if (inlineNs > 0 && static_cast<double>(c.plan->lastRunNs()) <= inlineNs) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    try {
+      c.plan->run(c.inputs, c.outputs, c.maxThreads);
+      deferred.Resolve(info[2]);
+    } catch (const std::exception& e) {
+      deferred.Reject(Napi::Error::New(env, e.what()).Value());
+    }
+    return deferred.Promise();
+  }
+  return CallWorker::Start(env, "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
 }
 
 // planSetProfiling(plan, on)

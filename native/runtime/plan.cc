@@ -170,6 +170,8 @@ void Plan::release(Arena* a) const {
 void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs, int maxThreads) const {
   if (static_cast<int>(inputs.size()) != inputCount_ || static_cast<int>(outputs.size()) != outputCount_)
     throw std::invalid_argument("wrong number of plan inputs/outputs");
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
   Arena* a = acquire();
   struct Give {
     const Plan* p;
@@ -190,7 +192,6 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
   }
   void* scratch = base + arenaBytes_;
   const bool prof = profiling_.load(std::memory_order_relaxed);
-  using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
   uint64_t c0 = 0;
   for (size_t s = 0; s < steps_.size(); ++s) {
@@ -215,6 +216,8 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     }
   }
   if (prof) profRuns_.fetch_add(1, std::memory_order_relaxed);
+  lastRunNs_.store(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()),
+                   std::memory_order_relaxed);
 }
 
 }  // namespace qint8

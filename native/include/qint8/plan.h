@@ -76,6 +76,9 @@ class Plan {
   int inputCount() const { return inputCount_; }
   int outputCount() const { return outputCount_; }
   size_t stepCount() const { return steps_.size(); }
+  // Wall nanoseconds of the last run that completed (UINT64_MAX before the first). The binding
+  // uses it to run tiny plans on the calling thread instead of paying the async hop.
+  uint64_t lastRunNs() const { return lastRunNs_.load(std::memory_order_relaxed); }
 
   // Opt-in per-step profile (wall time of each step's run(), summed over runs; concurrent runs
   // add atomically). Off by default: a run then reads no clock.
@@ -103,6 +106,7 @@ class Plan {
   mutable std::atomic<bool> profiling_{false};
   mutable std::unique_ptr<std::atomic<uint64_t>[]> profNs_, profCpuNs_;
   mutable std::atomic<uint64_t> profRuns_{0};
+  mutable std::atomic<uint64_t> lastRunNs_{UINT64_MAX};
 };
 
 }  // namespace qint8
