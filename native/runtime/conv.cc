@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -94,6 +96,9 @@ thread_local Scratch tAcc;
 thread_local Scratch tInd;
 
 enum class Algo { kGemm, kIm2col, kIndirect, kDepthwise, kTranspose };
+
+// Largest whole-layer indirection buffer a conv keeps between runs (two per layer at most).
+constexpr size_t kIndCacheBytes = size_t{1} << 20;
 
 const IgemmKernelTable* igemmKernels(Isa isa) {
 #if defined(QINT8_HAVE_AVX512VNNI)
@@ -224,6 +229,27 @@ struct Conv2d::Impl {
   std::unique_ptr<uint8_t, void (*)(void*)> zeroRow{nullptr, alignedFree};  // cin bytes of zx
   std::vector<int32_t> igBias;
   std::vector<float> igScale, igBiasF;
+  // kIndirect on a row-packed input (rowPack): layers with few input channels (cin % 4 != 0, one
+  // group). Each input row is first rewritten, per output column, as the kw taps of that column
+  // side by side (kw * cin bytes, zero point outside the image, padded to rowCin, a multiple of 4,
+  // with zero points); the conv is then a kh x 1 conv with rowCin input channels over those rows,
+  // which the implicit-GEMM kernels run (K = kh * rowCin instead of an im2col row of kh * kw *
+  // cin bytes padded to 16, and no per-pixel gather). rowCfg is that kh x 1 conv's configuration.
+  bool rowPack = false;
+  int rowCin = 0;
+  Conv2dConfig rowCfg{};
+  // kIndirect: the indirection buffers of the last two (input pointer, n, h, w) this layer ran
+  // on, whole-layer, when at most kIndCacheBytes. The buffer depends on nothing else (pointers
+  // into the input and to zeroRow), so a plan that runs from the same arena reuses it instead of
+  // rebuilding M * kp pointers per run (for small layers that cost as much as the kernel).
+  struct IndEntry {
+    const uint8_t* x = nullptr;
+    int n = 0, h = 0, w = 0;
+    std::shared_ptr<const uint8_t*[]> ind;
+  };
+  mutable std::mutex indMu;
+  mutable IndEntry indCache[2];
+  mutable int indVictim = 0;
 };
 
 Conv2d::~Conv2d() = default;
@@ -232,7 +258,7 @@ const char* Conv2d::algorithm() const {
   switch (impl_->algo) {
     case Algo::kGemm: return "gemm";
     case Algo::kIm2col: return "im2col";
-    case Algo::kIndirect: return "indirect";
+    case Algo::kIndirect: return impl_->rowPack ? "indirect-rows" : "indirect";
     case Algo::kDepthwise: return "depthwise";
     case Algo::kTranspose: return "transpose";
   }
@@ -375,7 +401,10 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
     const bool oneByOne = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 && c.autoPad != AutoPad::kSameLower &&
                           c.autoPad != AutoPad::kSameUpper && c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 &&
                           c.padRight == 0;
-    const IgemmKernelTable* ig = asym || cinG % 4 ? nullptr : igemmKernels(c.isa);
+    const int rowCin = (c.kw * c.cin + 3) / 4 * 4;
+    const bool rowPack = (c.algorithm == ConvAlgorithm::kAuto || c.algorithm == ConvAlgorithm::kIndirect) && !oneByOne && !asym && c.groups == 1 && cinG % 4 != 0 &&
+                         rowCin <= 128 && igemmKernels(c.isa) != nullptr;
+    const IgemmKernelTable* ig = asym || (cinG % 4 && !rowPack) ? nullptr : igemmKernels(c.isa);
     if (c.algorithm == ConvAlgorithm::kIm2col) im.algo = Algo::kIm2col;
     else if (c.algorithm == ConvAlgorithm::kGemm && oneByOne) im.algo = Algo::kGemm;
     else if (ig) im.algo = Algo::kIndirect;
@@ -393,12 +422,27 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
             wg[static_cast<size_t>(cg) * kw_ + static_cast<size_t>(t) * cinG + ci] =
                 c.weight[((static_cast<size_t>(grp) * coutG + cg) * cinG + ci) * kp + t];
     };
+    if (im.algo == Algo::kIndirect && rowPack) {
+      // Row-packed weights: [cout][kh][rowCin], tap (ky, kx, ci) at ky * rowCin + kx * cin + ci,
+      // zeros in the padding bytes.
+      im.rowPack = true;
+      im.rowCin = rowCin;
+      im.kp = c.kh;
+      im.cinG = rowCin;
+      im.rowCfg = c;
+      im.rowCfg.kw = 1;
+      im.rowCfg.strideW = 1;
+      im.rowCfg.dilationW = 1;
+      im.rowCfg.padLeft = im.rowCfg.padRight = 0;
+      im.rowCfg.cin = rowCin;
+      wg.assign(static_cast<size_t>(coutG) * c.kh * rowCin, 0);
+    }
     if (im.algo == Algo::kIndirect) {
       // Panels of 64 columns, then one narrower panel for the rest (16, 32 or 48 columns).
       // Requantized outputs use the pack-friendly column order in full-width panels.
       im.ig = ig;
       const bool requantOut = c.outputType == DType::kU8 || c.outputType == DType::kS8;
-      const int k = kp * cinG;
+      const int k = im.kp * im.cinG;
       size_t off = 0, col = 0;
       for (int grp = 0; grp < c.groups; ++grp)
         for (int n0 = 0; n0 < coutG; n0 += 64) {
@@ -410,14 +454,24 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       im.panelsPerGroup = static_cast<int>(im.panels.size()) / c.groups;
       im.igBuf.reset(static_cast<uint8_t*>(alignedAlloc(off)));
       for (int grp = 0; grp < c.groups; ++grp) {
-        groupWeights(grp);
+        if (im.rowPack) {
+          for (int cg = 0; cg < coutG; ++cg)
+            for (int ky = 0; ky < c.kh; ++ky)
+              for (int kx = 0; kx < c.kw; ++kx)
+                for (int ci = 0; ci < c.cin; ++ci)
+                  wg[(static_cast<size_t>(cg) * c.kh + ky) * rowCin + static_cast<size_t>(kx) * c.cin + ci] =
+                      c.weight[(static_cast<size_t>(cg) * c.cin + ci) * kp + ky * c.kw + kx];
+        } else {
+          groupWeights(grp);
+        }
         for (int p = 0; p < im.panelsPerGroup; ++p) {
           const Impl::Panel& pn = im.panels[static_cast<size_t>(grp) * im.panelsPerGroup + p];
           ig->packPanel(wg.data(), coutG, k, pn.n0, pn.nv, pn.permuted, im.igBuf.get() + pn.off);
         }
       }
-      im.zeroRow.reset(static_cast<uint8_t*>(alignedAlloc(static_cast<size_t>(c.cin))));
-      std::memset(im.zeroRow.get(), im.zxU8, static_cast<size_t>(c.cin));
+      const size_t zeroBytes = static_cast<size_t>(std::max(c.cin, im.rowPack ? rowCin : 0));
+      im.zeroRow.reset(static_cast<uint8_t*>(alignedAlloc(zeroBytes)));
+      std::memset(im.zeroRow.get(), im.zxU8, zeroBytes);
     }
     for (int grp = 0; grp < c.groups && im.algo != Algo::kIndirect; ++grp) {
       groupWeights(grp);
@@ -606,6 +660,49 @@ void flipSign(const uint8_t* x, size_t n, uint8_t* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = x[i] ^ 0x80;
 }
 
+// Row-packed input rows [r0, r1) (r = image * h + input row) for Impl::rowPack: for each output
+// column ox, the kw taps (kx-major, cin bytes each) of input row r at columns
+// ox * strideW - padLeft + kx * dilationW, the zero point outside the image, then zero points up to
+// rowCin bytes. int8 activations are flipped to u8.
+void rowPackRows(const Conv2dConfig& c, const ConvGeometry& g, int rowCin, uint8_t zx, const uint8_t* x, int64_t r0,
+                 int64_t r1, uint8_t* t) {
+  const bool flip = c.inputType == DType::kS8;
+  const size_t run = static_cast<size_t>(c.kw) * c.cin;
+  const uint8_t* xEnd = x + static_cast<size_t>(g.n) * g.h * g.w * c.cin;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* src = x + static_cast<size_t>(r) * g.w * c.cin;
+    uint8_t* d = t + static_cast<size_t>(r) * g.ow * rowCin;
+    uint8_t* const dEnd = d + static_cast<size_t>(g.ow) * rowCin;
+    for (int ox = 0; ox < g.ow; ++ox, d += rowCin) {
+      const int ix0 = ox * c.strideW - g.padLeft;
+      const bool inside = !flip && c.dilationW == 1 && ix0 >= 0 && ix0 + c.kw <= g.w;
+      const uint8_t* s = inside ? src + static_cast<size_t>(ix0) * c.cin : nullptr;
+      if (inside && run <= 16 && d + 16 <= dEnd && s + 16 <= xEnd) {
+        // One 16-byte copy (the bytes past this pixel's run land in the next pixels' slots of
+        // the same row, which are written after it), then the padding bytes.
+        std::memcpy(d, s, 16);
+        for (size_t i = run; i < static_cast<size_t>(rowCin); ++i) d[i] = zx;
+        continue;
+      }
+      if (inside) {
+        for (size_t i = 0; i < run; ++i) d[i] = s[i];
+      } else {
+        for (int kx = 0; kx < c.kw; ++kx) {
+          const int ix = ix0 + kx * c.dilationW;
+          uint8_t* dk = d + static_cast<size_t>(kx) * c.cin;
+          if (ix < 0 || ix >= g.w) {
+            std::memset(dk, zx, static_cast<size_t>(c.cin));
+          } else {
+            const uint8_t* sk = src + static_cast<size_t>(ix) * c.cin;
+            for (int ci = 0; ci < c.cin; ++ci) dk[ci] = flip ? static_cast<uint8_t>(sk[ci] ^ 0x80) : sk[ci];
+          }
+        }
+      }
+      for (size_t i = run; i < static_cast<size_t>(rowCin); ++i) d[i] = zx;
+    }
+  }
+}
+
 }  // namespace
 
 void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) const {
@@ -672,7 +769,28 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
     case Algo::kIndirect: {
       const size_t imgIn = static_cast<size_t>(h) * w * c.cin;
       const uint8_t* xs = x;
-      if (c.inputType == DType::kS8) {
+      // The configuration and geometry the indirection is built for (those of the kh x 1 conv
+      // over the row-packed input when rowPack).
+      const Conv2dConfig& ci = im.rowPack ? im.rowCfg : c;
+      ConvGeometry gi = g;
+      if (im.rowPack) {
+        gi.w = g.ow;
+        gi.padLeft = 0;
+        const int64_t rows = static_cast<int64_t>(n) * h;
+        const size_t rowBytes = static_cast<size_t>(g.ow) * im.rowCin;
+        uint8_t* t = static_cast<uint8_t*>(tIm2col.get(static_cast<size_t>(rows) * rowBytes));
+        const uint8_t zx = static_cast<uint8_t>(im.zxU8);
+        if (threads <= 1 || static_cast<size_t>(rows) * rowBytes < (64u << 10)) {
+          rowPackRows(c, g, im.rowCin, zx, x, 0, rows, t);
+        } else {
+          const int64_t chunk = (rows + 4 * threads - 1) / (4 * threads);
+          pool.parallelFor(
+              static_cast<int>((rows + chunk - 1) / chunk),
+              [&](int task, int) { rowPackRows(c, g, im.rowCin, zx, x, task * chunk, std::min(rows, (task + 1) * chunk), t); },
+              threads);
+        }
+        xs = t;
+      } else if (c.inputType == DType::kS8) {
         uint8_t* fx = static_cast<uint8_t*>(tIm2col.get(imgIn * n));
         flipSign(x, imgIn * n, fx);
         xs = fx;
@@ -703,13 +821,37 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.ep.zeroPoint = c.output.zeroPoint;
       base.ep.lo = im.lo;
       base.ep.hi = im.hi;
+      // The whole layer's indirection, from the cache or built once here, when small enough;
+      // otherwise each task builds its rows.
+      std::shared_ptr<const uint8_t*[]> whole;
+      const size_t indCount = static_cast<size_t>(M) * kp;
+      if (indCount * sizeof(void*) <= kIndCacheBytes) {
+        {
+          std::lock_guard<std::mutex> lock(im.indMu);
+          for (const Impl::IndEntry& e : im.indCache)
+            if (e.ind && e.x == xs && e.n == n && e.h == h && e.w == w) whole = e.ind;
+        }
+        if (!whole) {
+          whole.reset(new const uint8_t*[indCount]);
+          buildIndirection(ci, gi, xs, im.zeroRow.get(), 0, static_cast<int>(M), whole.get());
+          std::lock_guard<std::mutex> lock(im.indMu);
+          im.indCache[im.indVictim] = {xs, n, h, w, whole};
+          im.indVictim ^= 1;
+        }
+      }
       auto runTask = [&](int t, int) {
         const int pgi = static_cast<int>(t % pGroups);
         const int grp = static_cast<int>((t / pGroups) % c.groups);
         const int64_t m0 = t / pGroups / c.groups * mc;
         const int rows = static_cast<int>(std::min(mc, M - m0));
-        const uint8_t** ind = static_cast<const uint8_t**>(tInd.get(static_cast<size_t>(rows) * kp * sizeof(void*)));
-        buildIndirection(c, g, xs, im.zeroRow.get(), m0, rows, ind);
+        const uint8_t* const* ind;
+        if (whole) {
+          ind = whole.get() + static_cast<size_t>(m0) * kp;
+        } else {
+          const uint8_t** own = static_cast<const uint8_t**>(tInd.get(static_cast<size_t>(rows) * kp * sizeof(void*)));
+          buildIndirection(ci, gi, xs, im.zeroRow.get(), m0, rows, own);
+          ind = own;
+        }
         IgemmArgs a = base;
         a.ind = ind;
         a.aOffset = static_cast<size_t>(grp) * im.cinG;

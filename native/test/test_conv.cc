@@ -248,6 +248,68 @@ TEST(conv_indirect_paths_match_reference_random) {
   }
 }
 
+TEST(conv_row_packed_paths_match_reference_random) {
+  // Layers with few input channels (cin % 4 != 0, one group, symmetric weights): the indirect
+  // path over row-packed input (Impl::rowPack) where the ISA has implicit-GEMM kernels. Kernel
+  // widths up to 7 (rows of kw * cin bytes padded to a multiple of 4), strides, dilations, pads up
+  // to the whole kernel, 1-pixel images, batches, int8 inputs, every output type.
+  qt::Rng r(7117);
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  for (int it = 0; it < 48; ++it) {
+    ConvCase cc{};
+    cc.n = r.uniform(1, 3);
+    cc.h = it % 12 == 5 ? 1 : r.uniform(1, 17);
+    cc.w = it % 12 == 7 ? 1 : r.uniform(1, 17);
+    cc.groups = 1;
+    do cc.cin = r.uniform(1, 11);
+    while (cc.cin % 4 == 0);
+    cc.cout = r.uniform(1, 80);
+    cc.kh = r.uniform(1, 7);
+    cc.kw = r.uniform(it % 3 == 0 ? 1 : 2, 7);
+    cc.sh = r.uniform(1, 3);
+    cc.sw = r.uniform(1, 3);
+    cc.dh = r.uniform(1, 2);
+    cc.dw = r.uniform(1, 2);
+    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+    cc.pt = r.uniform(0, ekh);
+    cc.pb = r.uniform(0, ekh);
+    cc.pl = r.uniform(0, ekw);
+    cc.pr = r.uniform(0, ekw);
+    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    cc.autoPad = it % 13 == 4 ? AutoPad::kSameUpper : AutoPad::kNotSet;
+    cc.in = it % 4 == 1 ? DType::kS8 : DType::kU8;
+    cc.out = outs[it % 4];
+    cc.perChannel = it % 3 != 1;
+    cc.bias = cc.out != DType::kS32 && it % 5 != 2;
+    cc.relu = it % 6 == 1;
+    cc.clip = it % 8 == 5;
+    runConvCase(cc, 9000 + it);
+  }
+  // The first layers of the bundled Fashion-MNIST CNN and of MobileNet-style stems.
+  const int layers[][6] = {{28, 28, 1, 32, 3, 1}, {33, 31, 3, 32, 3, 2}, {30, 30, 3, 64, 7, 2}, {24, 24, 2, 16, 5, 1}};
+  uint64_t seed = 9900;
+  for (auto& L : layers) {
+    ConvCase cc{};
+    cc.n = 2;
+    cc.h = L[0];
+    cc.w = L[1];
+    cc.cin = L[2];
+    cc.cout = L[3];
+    cc.kh = cc.kw = L[4];
+    cc.sh = cc.sw = L[5];
+    cc.dh = cc.dw = 1;
+    cc.groups = 1;
+    cc.pt = cc.pl = cc.pb = cc.pr = L[4] / 2;
+    cc.in = DType::kU8;
+    cc.out = DType::kU8;
+    cc.perChannel = true;
+    cc.bias = true;
+    cc.relu = true;
+    runConvCase(cc, ++seed);
+  }
+}
+
 TEST(conv_every_isa_matches_reference_layers) {
   // Shapes like the benchmark's layers, smaller spatially so the reference stays quick.
   const int layers[][6] = {
