@@ -125,6 +125,11 @@ describe('add / mul broadcasting = onnxruntime', () => {
     [[2, 1, 3], [2, 4, 1]],
     [[1, 64, 1, 1], [1, 64, 9, 9]],
     [[1, 3, 100, 100], [1, 3, 100, 100]],
+    // Squeeze-and-excitation: a channel vector over an NHWC image (short spans merged into runs).
+    [[2, 12, 48, 8], [2, 1, 1, 8]],
+    [[1, 1, 1, 20], [1, 9, 13, 20]],
+    [[1, 9, 7, 3], [1, 1, 7, 3]],
+    [[1, 3, 5, 200], [1, 1, 1, 200]],
   ];
   for (const op of ['QLinearAdd', 'QLinearMul'] as const)
     for (const signed of [false, true])

@@ -3,6 +3,7 @@
 #include "qint8/binary.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -225,19 +226,103 @@ void qlinearBinary(Isa isa, const BinaryConfig& cfg, const void* a, const std::v
   const float m = cfg.a.scale * cfg.b.scale / cfg.c.scale;
   MulKernelParams mulP{cfg.a.zeroPoint, cfg.b.zeroPoint, m, static_cast<float>(cfg.c.zeroPoint), flo, fhi};
 
+  // Offsets in a and b of the first element of span k.
+  auto spanOffsets = [&](int64_t k, int64_t* offA, int64_t* offB) {
+    int64_t rem = k * span;
+    *offA = *offB = 0;
+    for (int i = rank - 1; i >= 0 && rem > 0; --i) {
+      const int64_t idx = rem % dims[i];
+      rem /= dims[i];
+      *offA += idx * sa[i];
+      *offB += idx * sb[i];
+    }
+  };
+  auto vv = [&](const uint8_t* pa, const uint8_t* pb, size_t len, uint8_t* dst) {
+    if (cfg.op == BinaryOp::kAdd) kt.addVV(pa, pb, len, addGeneral, s, dst);
+    else kt.mulVV(pa, pb, len, mulP, s, dst);
+  };
+  // Vector-vector spans of up to 1024 elements where one operand runs on contiguously while the
+  // other repeats the same span (a channel vector times an NHWC image, [N,H,W,C] x [N,1,1,C]): a
+  // kernel call per span costs more than its elements, so the runs are merged and the repeating
+  // span is tiled into a buffer (the kernels are elementwise: the same result element for element).
+  constexpr int64_t kTile = 4096;
+  const bool mergeSpans = !plan.aScalar && !plan.bScalar && span <= 1024 && total > span;
+
+  // The axes outside a span: dims[0, outer) (their product is total / span).
+  int outer = rank;
+  for (int64_t p = 1; outer > 0 && p < span;) p *= dims[--outer];
+  bool spanAligned = true;
+  {
+    int64_t p = 1;
+    for (int i = outer; i < rank; ++i) p *= dims[i];
+    spanAligned = p == span;
+  }
+  const bool merge = mergeSpans && spanAligned;
+
+  auto runMerged = [&](int64_t o0, int64_t o1) {
+    alignas(64) uint8_t tile[kTile];
+    // Odometer over the outer axes: offsets of span k, stepped one span at a time.
+    int64_t idx[kMaxBinaryRank] = {0};
+    int64_t k = o0 / span;
+    const int64_t kEnd = o1 / span;
+    int64_t offA = 0, offB = 0;
+    {
+      int64_t rem = k;
+      for (int i = outer - 1; i >= 0; --i) {
+        idx[i] = rem % dims[i];
+        rem /= dims[i];
+        offA += idx[i] * sa[i];
+        offB += idx[i] * sb[i];
+      }
+    }
+    auto step = [&]() {
+      for (int i = outer - 1; i >= 0; --i) {
+        offA += sa[i];
+        offB += sb[i];
+        if (++idx[i] < dims[i]) return;
+        offA -= sa[i] * dims[i];
+        offB -= sb[i] * dims[i];
+        idx[i] = 0;
+      }
+    };
+    while (k < kEnd) {
+      const int64_t a0 = offA, b0 = offB;
+      int64_t n = 1;
+      step();
+      // Extend the run while a continues and b repeats (or the other way round).
+      const bool aRuns = k + 1 < kEnd && offA == a0 + span && offB == b0;
+      const bool bRuns = !aRuns && k + 1 < kEnd && offB == b0 + span && offA == a0;
+      if (aRuns || bRuns) {
+        do {
+          ++n;
+          step();
+        } while (k + n < kEnd && (aRuns ? (offA == a0 + n * span && offB == b0) : (offB == b0 + n * span && offA == a0)));
+      }
+      if (n == 1) {
+        vv(A + a0, B + b0, static_cast<size_t>(span), C + k * span);
+        ++k;
+        continue;
+      }
+      const uint8_t* rep = aRuns ? B + b0 : A + a0;
+      const int64_t per = kTile / span;  // spans per tile
+      for (int64_t i = 0; i < std::min(per, n); ++i) std::memcpy(tile + i * span, rep, static_cast<size_t>(span));
+      for (int64_t done = 0; done < n; done += per) {
+        const int64_t m = std::min(per, n - done);
+        const int64_t at = done * span;
+        if (aRuns) vv(A + a0 + at, tile, static_cast<size_t>(m * span), C + k * span + at);
+        else vv(tile, B + b0 + at, static_cast<size_t>(m * span), C + k * span + at);
+      }
+      k += n;
+    }
+  };
+
   auto runRange = [&](int64_t o0, int64_t o1) {
     int64_t o = o0;
     while (o < o1) {
       const int64_t k = o / span, j = o - k * span;
       const int64_t len = std::min(span - j, o1 - o);
-      // Offsets of the span's first element.
-      int64_t rem = k * span, offA = 0, offB = 0;
-      for (int i = rank - 1; i >= 0 && rem > 0; --i) {
-        const int64_t idx = rem % dims[i];
-        rem /= dims[i];
-        offA += idx * sa[i];
-        offB += idx * sb[i];
-      }
+      int64_t offA, offB;
+      spanOffsets(k, &offA, &offB);
       uint8_t* dst = C + o;
       if (cfg.op == BinaryOp::kAdd) {
         if (plan.aScalar) {
@@ -268,14 +353,19 @@ void qlinearBinary(Isa isa, const BinaryConfig& cfg, const void* a, const std::v
 
   // About 50 us of work per task: waking a pool thread does not pay off for less.
   constexpr int64_t kGrain = 1 << 18;
-  const int64_t tasks = (total + kGrain - 1) / kGrain;
+  // The merged path's task ranges start on span boundaries.
+  const int64_t grain = merge ? (kGrain + span - 1) / span * span : kGrain;
+  const int64_t tasks = (total + grain - 1) / grain;
+  auto run = [&](int64_t o0, int64_t o1) {
+    if (merge) runMerged(o0, o1);
+    else runRange(o0, o1);
+  };
   if (tasks <= 1) {
-    runRange(0, total);
+    run(0, total);
     return;
   }
   ThreadPool::global().parallelFor(
-      static_cast<int>(tasks), [&](int t, int) { runRange(t * kGrain, std::min(total, (t + 1) * kGrain)); },
-      maxThreads);
+      static_cast<int>(tasks), [&](int t, int) { run(t * grain, std::min(total, (t + 1) * grain)); }, maxThreads);
 }
 
 }  // namespace qint8

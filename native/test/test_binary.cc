@@ -161,7 +161,11 @@ TEST(binary_broadcasting_matches_direct_evaluation) {
   // Every ISA through the driver, with threads (> 256K elements) and each span kind.
   const std::vector<std::vector<int64_t>> shapes[] = {
       {{600, 501}, {600, 501}}, {{600, 501}, {501}}, {{600, 501}, {600, 1}}, {{600, 1}, {600, 501}},
-      {{1}, {300001}}, {{7, 1, 5}, {1, 9, 1}}, {{}, {3}}, {{4, 1}, {1}}};
+      {{1}, {300001}}, {{7, 1, 5}, {1, 9, 1}}, {{}, {3}}, {{4, 1}, {1}},
+      // Short spans merged into runs (a channel vector over an NHWC image, both ways round; the
+      // second crosses the threading grain).
+      {{2, 9, 7, 8}, {2, 1, 1, 8}}, {{3, 1, 1, 5}, {3, 200, 300, 5}}, {{1, 9, 7, 3}, {1, 1, 7, 3}},
+      {{4, 6, 8}, {4, 1, 8}}, {{5, 3}, {5, 3}}};
   for (int isaI = 1; isaI < kIsaCount; ++isaI) {
     const Isa isa = static_cast<Isa>(isaI);
     if (!isaSupported(isa)) continue;
