@@ -10,6 +10,16 @@
 namespace qint8 {
 namespace fops {
 
+// transpose2d of bytes with R <= 4 rows (an NCHW -> NHWC image of 1-4 channels): one output
+// pixel per step, no tiling.
+template <int R>
+inline void transposeFewRows(const uint8_t* src, size_t cols, size_t ldSrc, uint8_t* dst, size_t ldDst) {
+  for (size_t c = 0; c < cols; ++c) {
+    uint8_t* d = dst + c * ldDst;
+    for (int r = 0; r < R; ++r) d[r] = src[static_cast<size_t>(r) * ldSrc + c];
+  }
+}
+
 // Copies `rows` x `cols` elements of size es: dst[c * ldDst + r] = src[r * ldSrc + c].
 inline void transpose2d(const F32KernelTable& kt, const uint8_t* src, size_t rows, size_t cols, size_t ldSrc, uint8_t* dst,
                         size_t ldDst, size_t es) {
@@ -36,6 +46,13 @@ inline void transpose2d(const F32KernelTable& kt, const uint8_t* src, size_t row
       return;
     }
     default:
+      switch (rows) {
+        case 1: transposeFewRows<1>(src, cols, ldSrc, dst, ldDst); return;
+        case 2: transposeFewRows<2>(src, cols, ldSrc, dst, ldDst); return;
+        case 3: transposeFewRows<3>(src, cols, ldSrc, dst, ldDst); return;
+        case 4: transposeFewRows<4>(src, cols, ldSrc, dst, ldDst); return;
+        default: break;
+      }
       for (size_t r0 = 0; r0 < rows; r0 += 64)
         for (size_t c0 = 0; c0 < cols; c0 += 64)
           for (size_t c = c0; c < std::min(cols, c0 + 64); ++c)

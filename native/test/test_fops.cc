@@ -189,6 +189,9 @@ TEST(fops_transpose_matches_naive) {
       {Shape{1, 64, 56, 56}, {0, 2, 3, 1}}, {Shape{2, 28, 28, 96}, {0, 3, 1, 2}}, {Shape{3, 4, 5}, {2, 0, 1}},
       {Shape{7, 1, 9}, {2, 1, 0}},          {Shape{2, 3, 4, 5, 6}, {4, 2, 0, 3, 1}}, {Shape{300, 17}, {1, 0}},
       {Shape{2, 8, 12, 64}, {0, 2, 1, 3}},  {Shape{5, 6}, {0, 1}},                   {Shape{1, 1, 1}, {2, 0, 1}},
+      // NCHW -> NHWC images of 1 to 5 channels (the few-rows byte transposes).
+      {Shape{2, 1, 7, 9}, {0, 2, 3, 1}},    {Shape{1, 2, 5, 11}, {0, 2, 3, 1}},     {Shape{2, 3, 48, 19}, {0, 2, 3, 1}},
+      {Shape{1, 4, 6, 6}, {0, 2, 3, 1}},    {Shape{3, 5, 4, 7}, {0, 2, 3, 1}},
   };
   for (const Case& c : cases)
     for (ElemType t : {ElemType::kF32, ElemType::kS64, ElemType::kU8}) {
