@@ -156,6 +156,16 @@ Pool2dPlan planPool2d(const Pool2dParams& p) {
   return pl;
 }
 
+// One output row of a 2x2 stride-2 max pool: y[ox][j] = max of rows a0, a1 at pixels 2ox, 2ox+1.
+template <typename T>
+void max2x2Row(const uint8_t* a0v, const uint8_t* a1v, int64_t ow, int64_t c, uint8_t* yv) {
+  const T* a0 = reinterpret_cast<const T*>(a0v);
+  const T* a1 = reinterpret_cast<const T*>(a1v);
+  T* y = reinterpret_cast<T*>(yv);
+  for (int64_t ox = 0; ox < ow; ++ox, a0 += 2 * c, a1 += 2 * c, y += c)
+    for (int64_t j = 0; j < c; ++j) y[j] = std::max(std::max(a0[j], a0[c + j]), std::max(a1[j], a1[c + j]));
+}
+
 void maxPool2d(Isa isa, const Pool2dParams& p, DType type, const void* x, void* y, int maxThreads) {
   if (type != DType::kU8 && type != DType::kS8) bad("dtype must be uint8 or int8");
   const Pool2dPlan pl = planPool2d(p);
@@ -166,6 +176,23 @@ void maxPool2d(Isa isa, const Pool2dParams& p, DType type, const void* x, void* 
   const int64_t pixels = p.n * pl.oh * pl.ow;
   // Tasks of about 50 us (waking a pool thread does not pay off for less).
   const int64_t grain = std::max<int64_t>(1, (1 << 19) / (p.c * p.kh * p.kw));
+  if (p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1 && pl.padTop == 0 && pl.padLeft == 0 &&
+      2 * pl.oh <= p.h && 2 * pl.ow <= p.w) {
+    // 2x2 stride 2 with every window inside the input (the common CNN downsampling): whole output
+    // rows in one loop (a kernel call per pixel costs more than its 4 x c bytes).
+    const int64_t c = p.c, rowIn = p.w * c;
+    parallelChunks(p.n * pl.oh, std::max<int64_t>(1, grain / pl.ow), maxThreads, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t b = r / pl.oh, oy = r % pl.oh;
+        const uint8_t* a0 = X + (b * p.h + 2 * oy) * rowIn;
+        const uint8_t* a1 = a0 + rowIn;
+        uint8_t* y = Y + r * pl.ow * c;
+        if (s) max2x2Row<int8_t>(a0, a1, pl.ow, c, y);
+        else max2x2Row<uint8_t>(a0, a1, pl.ow, c, y);
+      }
+    });
+    return;
+  }
   const AxisTaps ty = axisTaps(pl.oh, p.h, p.kh, p.sh, p.dh, pl.padTop), tx = axisTaps(pl.ow, p.w, p.kw, p.sw, p.dw, pl.padLeft);
   parallelChunks(pixels, grain, maxThreads, [&](int64_t b0, int64_t b1) {
     forWindows(p, pl, ty, tx, X, b0, b1, [&](int64_t o, const uint8_t* const* rows, size_t k) {

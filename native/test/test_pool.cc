@@ -129,6 +129,44 @@ TEST(pool_drivers_every_isa_match_reference) {
   }
 }
 
+TEST(max_pool_2x2_stride_2_matches_naive) {
+  // The driver's whole-row path (2x2, stride 2, windows inside the input) against a direct
+  // evaluation: odd sizes (the last row / column dropped), channel counts around vector widths,
+  // both types, 1 and 2 threads.
+  qt::Rng r(77);
+  for (int trial = 0; trial < 40; ++trial) {
+    Pool2dParams p;
+    p.n = r.uniform(1, 3);
+    p.h = r.uniform(2, 30);
+    p.w = r.uniform(2, 30);
+    const int cs[] = {1, 3, 8, 15, 16, 17, 32, 33, 64, 100};
+    p.c = cs[trial % 10];
+    p.kh = p.kw = p.sh = p.sw = 2;
+    const Pool2dPlan pl = planPool2d(p);
+    std::vector<uint8_t> x(static_cast<size_t>(p.n * p.h * p.w * p.c));
+    for (auto& v : x) v = static_cast<uint8_t>(r.next());
+    for (DType t : {DType::kU8, DType::kS8})
+      for (int threads : {1, 2}) {
+        std::vector<uint8_t> got(static_cast<size_t>(p.n * pl.oh * pl.ow * p.c));
+        maxPool2d(Isa::kScalar, p, t, x.data(), got.data(), threads);
+        bool ok = true;
+        for (int64_t b = 0; b < p.n; ++b)
+          for (int64_t oy = 0; oy < pl.oh; ++oy)
+            for (int64_t ox = 0; ox < pl.ow; ++ox)
+              for (int64_t j = 0; j < p.c; ++j) {
+                int best = -1000;
+                for (int dy = 0; dy < 2; ++dy)
+                  for (int dx = 0; dx < 2; ++dx) {
+                    const uint8_t v = x[static_cast<size_t>(((b * p.h + 2 * oy + dy) * p.w + 2 * ox + dx) * p.c + j)];
+                    best = std::max(best, t == DType::kS8 ? static_cast<int>(static_cast<int8_t>(v)) : static_cast<int>(v));
+                  }
+                ok &= got[static_cast<size_t>(((b * pl.oh + oy) * pl.ow + ox) * p.c + j)] == static_cast<uint8_t>(best);
+              }
+        CHECK_MSG(ok, "2x2 max pool trial " + std::to_string(trial));
+      }
+  }
+}
+
 TEST(pool_threaded_paths_match_reference) {
   qt::Rng r(29);
   Pool2dParams p;
