@@ -1,6 +1,8 @@
 // Convolution and ConvTranspose: every ISA (and thread count) bit-exact with the reference
 // (conv2dReference, straight from the definition).
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -307,6 +309,59 @@ TEST(conv_row_packed_paths_match_reference_random) {
     cc.bias = true;
     cc.relu = true;
     runConvCase(cc, ++seed);
+  }
+}
+
+TEST(conv_indirection_cache_inputs_shapes_and_threads) {
+  // The indirect paths keep whole-layer indirection buffers keyed by (input pointer, shape): runs
+  // that alternate three input buffers and two shapes (more keys than the cache holds), from two
+  // threads at once, must each equal the reference for their own input.
+  for (int cin : {3, 16}) {  // row-packed and plain indirect
+    Conv2dConfig c;
+    c.cin = cin;
+    c.cout = 24;
+    c.kh = c.kw = 3;
+    c.padTop = c.padLeft = c.padBottom = c.padRight = 1;
+    qt::Rng rng(cin);
+    std::vector<int8_t> w(static_cast<size_t>(c.cout) * cin * 9);
+    for (auto& v : w) v = static_cast<int8_t>(rng.next());
+    const float ws = 0.01f;
+    c.weight = w.data();
+    c.weightScale = &ws;
+    c.weightScaleCount = 1;
+    c.input = {0.02f, 7};
+    c.outputType = DType::kU8;
+    c.output = {0.2f, 3};
+    const int shapes[2][2] = {{9, 11}, {6, 5}};
+    std::vector<std::vector<uint8_t>> xs(3, std::vector<uint8_t>(static_cast<size_t>(2) * 9 * 11 * cin));
+    for (auto& x : xs)
+      for (auto& v : x) v = static_cast<uint8_t>(rng.next());
+    std::vector<std::vector<uint8_t>> want(6);
+    c.isa = Isa::kScalar;
+    for (int i = 0; i < 6; ++i) {
+      const int hh = shapes[i % 2][0], ww = shapes[i % 2][1];
+      const ConvGeometry g = convGeometry(c, 2, hh, ww);
+      want[i].resize(static_cast<size_t>(2) * g.oh * g.ow * c.cout);
+      conv2dReference(c, xs[i / 2].data(), 2, hh, ww, want[i].data());
+    }
+    for (int i = 0; i < kIsaCount; ++i) {
+      c.isa = static_cast<Isa>(i);
+      if (!isaSupported(c.isa)) continue;
+      auto conv = Conv2d::create(c);
+      std::atomic<int> bad{0};
+      auto worker = [&](int seed) {
+        for (int it = 0; it < 60; ++it) {
+          const int k = (it * 5 + seed) % 6;
+          std::vector<uint8_t> got(want[k].size());
+          conv->run(xs[k / 2].data(), 2, shapes[k % 2][0], shapes[k % 2][1], got.data(), 1);
+          if (got != want[k]) ++bad;
+        }
+      };
+      std::thread t1(worker, 0), t2(worker, 1);
+      t1.join();
+      t2.join();
+      CHECK_MSG(bad.load() == 0, std::string("indirection cache ") + conv->algorithm() + " " + isaName(c.isa) + " cin=" + std::to_string(cin));
+    }
   }
 }
 
