@@ -669,37 +669,57 @@ void rowPackRows(const Conv2dConfig& c, const ConvGeometry& g, int rowCin, uint8
   const bool flip = c.inputType == DType::kS8;
   const size_t run = static_cast<size_t>(c.kw) * c.cin;
   const uint8_t* xEnd = x + static_cast<size_t>(g.n) * g.h * g.w * c.cin;
+  // Output columns whose taps all lie inside the image (contiguous when dilationW == 1).
+  const int oxLo = std::min(g.ow, (g.padLeft + c.strideW - 1) / c.strideW);
+  const int lastStart = g.w - c.kw + g.padLeft;  // ox * strideW may reach this
+  const int oxHi = lastStart < 0 ? oxLo : std::max(oxLo, std::min(g.ow, lastStart / c.strideW + 1));
+  // 16-byte copies with the padding bytes replaced by the zero point: keep[i] = 0xFF for i < run.
+  const bool fast = !flip && c.dilationW == 1 && run <= 16;
+  uint8_t keepB[16], fillB[16];
+  for (int i = 0; i < 16; ++i) {
+    keepB[i] = static_cast<size_t>(i) < run ? 0xFF : 0;
+    fillB[i] = static_cast<size_t>(i) < run ? 0 : zx;
+  }
+  uint64_t keep[2], fill[2];  // the same bytes as two 64-bit words (any byte order)
+  std::memcpy(keep, keepB, 16);
+  std::memcpy(fill, fillB, 16);
+  auto general = [&](const uint8_t* src, uint8_t* d, int ox) {
+    const int ix0 = ox * c.strideW - g.padLeft;
+    for (int kx = 0; kx < c.kw; ++kx) {
+      const int ix = ix0 + kx * c.dilationW;
+      uint8_t* dk = d + static_cast<size_t>(kx) * c.cin;
+      if (ix < 0 || ix >= g.w) {
+        std::memset(dk, zx, static_cast<size_t>(c.cin));
+      } else {
+        const uint8_t* sk = src + static_cast<size_t>(ix) * c.cin;
+        for (int ci = 0; ci < c.cin; ++ci) dk[ci] = flip ? static_cast<uint8_t>(sk[ci] ^ 0x80) : sk[ci];
+      }
+    }
+    for (size_t i = run; i < static_cast<size_t>(rowCin); ++i) d[i] = zx;
+  };
+  const size_t step = static_cast<size_t>(c.strideW) * c.cin;
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* src = x + static_cast<size_t>(r) * g.w * c.cin;
-    uint8_t* d = t + static_cast<size_t>(r) * g.ow * rowCin;
-    uint8_t* const dEnd = d + static_cast<size_t>(g.ow) * rowCin;
-    for (int ox = 0; ox < g.ow; ++ox, d += rowCin) {
-      const int ix0 = ox * c.strideW - g.padLeft;
-      const bool inside = !flip && c.dilationW == 1 && ix0 >= 0 && ix0 + c.kw <= g.w;
-      const uint8_t* s = inside ? src + static_cast<size_t>(ix0) * c.cin : nullptr;
-      if (inside && run <= 16 && d + 16 <= dEnd && s + 16 <= xEnd) {
-        // One 16-byte copy (the bytes past this pixel's run land in the next pixels' slots of
-        // the same row, which are written after it), then the padding bytes.
-        std::memcpy(d, s, 16);
-        for (size_t i = run; i < static_cast<size_t>(rowCin); ++i) d[i] = zx;
-        continue;
+    uint8_t* const row = t + static_cast<size_t>(r) * g.ow * rowCin;
+    uint8_t* const dEnd = row + static_cast<size_t>(g.ow) * rowCin;
+    for (int ox = 0; ox < oxLo; ++ox) general(src, row + static_cast<size_t>(ox) * rowCin, ox);
+    int ox = oxLo;
+    if (fast) {
+      // The 16 bytes written past a pixel's rowCin land in the next pixels' slots of this row
+      // (written after it); the last pixels of the row, and reads past the input, go below.
+      const uint8_t* s = src + static_cast<size_t>(oxLo * c.strideW - g.padLeft) * c.cin;
+      uint8_t* d = row + static_cast<size_t>(oxLo) * rowCin;
+      for (; ox < oxHi && d + 16 <= dEnd && s + 16 <= xEnd; ++ox, s += step, d += rowCin) {
+        uint64_t v0, v1;
+        std::memcpy(&v0, s, 8);
+        std::memcpy(&v1, s + 8, 8);
+        v0 = (v0 & keep[0]) | fill[0];
+        v1 = (v1 & keep[1]) | fill[1];
+        std::memcpy(d, &v0, 8);
+        std::memcpy(d + 8, &v1, 8);
       }
-      if (inside) {
-        for (size_t i = 0; i < run; ++i) d[i] = s[i];
-      } else {
-        for (int kx = 0; kx < c.kw; ++kx) {
-          const int ix = ix0 + kx * c.dilationW;
-          uint8_t* dk = d + static_cast<size_t>(kx) * c.cin;
-          if (ix < 0 || ix >= g.w) {
-            std::memset(dk, zx, static_cast<size_t>(c.cin));
-          } else {
-            const uint8_t* sk = src + static_cast<size_t>(ix) * c.cin;
-            for (int ci = 0; ci < c.cin; ++ci) dk[ci] = flip ? static_cast<uint8_t>(sk[ci] ^ 0x80) : sk[ci];
-          }
-        }
-      }
-      for (size_t i = run; i < static_cast<size_t>(rowCin); ++i) d[i] = zx;
     }
+    for (; ox < g.ow; ++ox) general(src, row + static_cast<size_t>(ox) * rowCin, ox);
   }
 }
 

@@ -310,6 +310,27 @@ TEST(conv_row_packed_paths_match_reference_random) {
     cc.relu = true;
     runConvCase(cc, ++seed);
   }
+  // Images narrower than the kernel (no interior column: every tap run is partly padding).
+  for (int w : {1, 2}) {
+    ConvCase cc{};
+    cc.n = 2;
+    cc.h = 5;
+    cc.w = w;
+    cc.cin = 3;
+    cc.cout = 9;
+    cc.kh = cc.kw = 3;
+    cc.sh = cc.sw = 1;
+    cc.dh = cc.dw = 1;
+    cc.groups = 1;
+    cc.pt = cc.pb = 1;
+    cc.pl = 0;
+    cc.pr = 3 - w;
+    cc.in = DType::kU8;
+    cc.out = DType::kU8;
+    cc.perChannel = true;
+    cc.bias = true;
+    runConvCase(cc, ++seed);
+  }
 }
 
 TEST(conv_indirection_cache_inputs_shapes_and_threads) {
