@@ -402,8 +402,8 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
                           c.autoPad != AutoPad::kSameUpper && c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 &&
                           c.padRight == 0;
     const int rowCin = (c.kw * c.cin + 3) / 4 * 4;
-    const bool rowPack = (c.algorithm == ConvAlgorithm::kAuto || c.algorithm == ConvAlgorithm::kIndirect) && !oneByOne && !asym && c.groups == 1 && cinG % 4 != 0 &&
-                         rowCin <= 128 && igemmKernels(c.isa) != nullptr;
+    const bool rowPack = (c.algorithm == ConvAlgorithm::kAuto || c.algorithm == ConvAlgorithm::kIndirect) && !oneByOne &&
+                         !asym && c.groups == 1 && cinG % 4 != 0 && rowCin <= 128 && igemmKernels(c.isa) != nullptr;
     const IgemmKernelTable* ig = asym || (cinG % 4 && !rowPack) ? nullptr : igemmKernels(c.isa);
     if (c.algorithm == ConvAlgorithm::kIm2col) im.algo = Algo::kIm2col;
     else if (c.algorithm == ConvAlgorithm::kGemm && oneByOne) im.algo = Algo::kGemm;
