@@ -98,6 +98,40 @@ static inline void permuted(const void* src, int c, int b, int q, void* dst4x16,
   std::memcpy(dst4x16, tmp, sizeof tmp);
 }
 
+// Accumulators of four output pixels (p = 0..3 at T entries base + p * sw), 64 channels each,
+// into acc[p][q] (16 zmm). Each (ky, j) step loads the 4 weight vectors once for 16 vpdpbusd;
+// one pixel at a time the loop is bound by loads (2 per vpdpbusd). Out of line so the caller's
+// output-stage constants do not compete for registers with the 16 accumulators.
+__attribute__((noinline)) static void accumulate4(const uint8_t* const* rows, int kh, int J, int dw, int base, size_t pixStep,
+                                                  const int8_t* wk, const int32_t (*bias)[16], __m512i (*acc)[4]) {
+#define DWB_DECL(p) \
+  __m512i c##p##0 = _mm512_load_si512(bias[0]), c##p##1 = _mm512_load_si512(bias[1]); \
+  __m512i c##p##2 = _mm512_load_si512(bias[2]), c##p##3 = _mm512_load_si512(bias[3]);
+  DWB_DECL(0) DWB_DECL(1) DWB_DECL(2) DWB_DECL(3)
+#undef DWB_DECL
+  for (int ky = 0; ky < kh; ++ky) {
+    const uint8_t* T = rows[ky];
+    for (int j = 0; j < J; ++j, wk += 256) {
+      const uint8_t* t = T + static_cast<size_t>(base + 4 * j * dw) * 256;
+      const __m512i w0 = _mm512_load_si512(wk), w1 = _mm512_load_si512(wk + 64);
+      const __m512i w2 = _mm512_load_si512(wk + 128), w3 = _mm512_load_si512(wk + 192);
+#define DWB_PIX(p)                                    \
+  {                                                   \
+    const uint8_t* tp = t + (p) * pixStep;            \
+    dpbusd(c##p##0, _mm512_load_si512(tp), w0);       \
+    dpbusd(c##p##1, _mm512_load_si512(tp + 64), w1);  \
+    dpbusd(c##p##2, _mm512_load_si512(tp + 128), w2); \
+    dpbusd(c##p##3, _mm512_load_si512(tp + 192), w3); \
+  }
+      DWB_PIX(0) DWB_PIX(1) DWB_PIX(2) DWB_PIX(3)
+#undef DWB_PIX
+    }
+  }
+#define DWB_OUT(p) acc[p][0] = c##p##0; acc[p][1] = c##p##1; acc[p][2] = c##p##2; acc[p][3] = c##p##3;
+  DWB_OUT(0) DWB_OUT(1) DWB_OUT(2) DWB_OUT(3)
+#undef DWB_OUT
+}
+
 template <GemmOut OUT>
 static void runImpl(const DwConvArgs& a) {
   const int J = groups4(a.kw);
@@ -152,21 +186,8 @@ static void runImpl(const DwConvArgs& a) {
         }
         rows[ky] = T;
       }
-      for (int ox = 0; ox < a.ow; ++ox) {
-        __m512i acc0 = _mm512_load_si512(bias[0]), acc1 = _mm512_load_si512(bias[1]);
-        __m512i acc2 = _mm512_load_si512(bias[2]), acc3 = _mm512_load_si512(bias[3]);
-        const int base = ox * a.sw;  // T index of tap group 0 (T starts at x = -padL)
-        const int8_t* wk = wb;
-        for (int ky = 0; ky < a.kh; ++ky) {
-          const uint8_t* T = rows[ky];
-          for (int j = 0; j < J; ++j, wk += 256) {
-            const uint8_t* t = T + static_cast<size_t>(base + 4 * j * a.dw) * 256;
-            dpbusd(acc0, _mm512_load_si512(t), _mm512_load_si512(wk));
-            dpbusd(acc1, _mm512_load_si512(t + 64), _mm512_load_si512(wk + 64));
-            dpbusd(acc2, _mm512_load_si512(t + 128), _mm512_load_si512(wk + 128));
-            dpbusd(acc3, _mm512_load_si512(t + 192), _mm512_load_si512(wk + 192));
-          }
-        }
+      // The output stage of one pixel's 64 channels (accumulators in block order).
+      auto emit = [&](__m512i acc0, __m512i acc1, __m512i acc2, __m512i acc3, int ox) {
         uint8_t* out = a.y + ((static_cast<size_t>(oy) * a.ow + ox) * a.c + b * kBlock) * ob;
         if (OUT == GemmOut::kU8 || OUT == GemmOut::kS8) {
           __m512i q[4];
@@ -203,6 +224,32 @@ static void runImpl(const DwConvArgs& a) {
               if (ch < valid) o[ch] = vals[q][di];
             }
         }
+      };
+      int ox = 0;
+      // Four output pixels at a time: each (ky, j) step loads the 4 weight vectors once for 16
+      // vpdpbusd (one pixel at a time the loop is bound by loads, 2 per vpdpbusd).
+      const size_t pixStep = static_cast<size_t>(a.sw) * 256;
+      for (; ox + 4 <= a.ow; ox += 4) {
+        alignas(64) __m512i acc[4][4];
+        accumulate4(rows, a.kh, J, a.dw, ox * a.sw, pixStep, wb, bias, acc);
+        for (int p = 0; p < 4; ++p) emit(acc[p][0], acc[p][1], acc[p][2], acc[p][3], ox + p);
+      }
+      for (; ox < a.ow; ++ox) {
+        __m512i acc0 = _mm512_load_si512(bias[0]), acc1 = _mm512_load_si512(bias[1]);
+        __m512i acc2 = _mm512_load_si512(bias[2]), acc3 = _mm512_load_si512(bias[3]);
+        const int base = ox * a.sw;  // T index of tap group 0 (T starts at x = -padL)
+        const int8_t* wk = wb;
+        for (int ky = 0; ky < a.kh; ++ky) {
+          const uint8_t* T = rows[ky];
+          for (int j = 0; j < J; ++j, wk += 256) {
+            const uint8_t* t = T + static_cast<size_t>(base + 4 * j * a.dw) * 256;
+            dpbusd(acc0, _mm512_load_si512(t), _mm512_load_si512(wk));
+            dpbusd(acc1, _mm512_load_si512(t + 64), _mm512_load_si512(wk + 64));
+            dpbusd(acc2, _mm512_load_si512(t + 128), _mm512_load_si512(wk + 128));
+            dpbusd(acc3, _mm512_load_si512(t + 192), _mm512_load_si512(wk + 192));
+          }
+        }
+        emit(acc0, acc1, acc2, acc3, ox);
       }
     }
   }
