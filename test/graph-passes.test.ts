@@ -22,7 +22,9 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../lib/graph/builder';
 import { Graph } from '../lib/graph/ir';
 import { makeTensor } from '../lib/graph/tensor';
-import { eliminateDeadCode, foldBatchNorm, foldConstants, foldConvAffine, fuseActivations, fuseHardSwish, fuseLayerNorm, optimize, removeIdentity } from '../lib/graph/passes';
+import { eliminateDeadCode, foldBatchNorm, foldConstants, foldConvAffine, fuseActivations, fuseHardSwish, fuseLayerNorm, fuseResidualAdd, optimize, removeIdentity } from '../lib/graph/passes';
+import { InferenceSession } from '../lib/session';
+import { Tensor } from '../lib/tensor';
 import { exportModel } from '../lib/onnx/export';
 import { importModel } from '../lib/onnx/import';
 import { REAL_MODELS } from './helpers/models';
@@ -290,6 +292,68 @@ describe('activation fusion', () => {
   });
 });
 
+describe('residual Add fusion', () => {
+  // x -> Conv a -> Relu -> Conv b; Add(Conv b, x) [-> act]: the Add (and act) fold into Conv b,
+  // which takes x as its Sum input. Exported (Conv, Add, act) it is the same graph for
+  // onnxruntime, and qint8's fused run equals its unfused run (graphOptimizationLevel
+  // 'disabled': Conv, Add and the activation as separate ops) bit for bit.
+  const build = (act: string | undefined, bias: boolean, swap: boolean) => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', ['N', 8, 6, 7]);
+    const h = b.op('Relu', [conv(b, x, 8, 8, 60)]);
+    const y = conv(b, h, 8, 8, 62, {}, bias);
+    const s = b.op('Add', swap ? [x, y] : [y, x]);
+    b.output(act ? b.op(act, [s]) : s, 'out');
+    return b.build();
+  };
+  for (const [act, bias, swap] of [['Relu', true, false], ['Relu', false, true], [undefined, true, true], ['HardSwish', true, false]] as const)
+    it(`Conv + Add${act ? ` + ${act}` : ''}${bias ? '' : ' (no bias)'}${swap ? ' (residual first)' : ''}`, async () => {
+      const g = build(act, bias, swap);
+      const dims = [2, 8, 6, 7];
+      const data = rand(2 * 8 * 6 * 7, 64, -2, 2);
+      const feeds = { x: { data, dims } };
+      const before = await outputs(g, feeds);
+      const unfused = await InferenceSession.create(build(act, bias, swap), { graphOptimizationLevel: 'disabled' });
+      const ref = (await unfused.run({ x: new Tensor('float32', data, dims) })).out.data as Float32Array;
+      expect(fuseResidualAdd(g)).toBe(1);
+      eliminateDeadCode(g);
+      const fused = g.nodes.find((n) => n.opType === 'FusedConv')!;
+      expect(fused).toMatchObject({ domain: 'qint8', attrs: { activation: act ?? 'None' }, outputs: ['out'] });
+      expect(fused.inputs).toEqual([expect.any(String), 'w62', bias ? 'b62' : '', 'x']);
+      expect(g.nodes.some((n) => n.opType === 'Add')).toBe(false);
+      expect(await outputs(g, feeds)).toEqual(before); // exported as Conv, Add, act: bit-exact
+      const s = await InferenceSession.create(build(act, bias, swap));
+      const got = (await s.run({ x: new Tensor('float32', data, dims) })).out.data as Float32Array;
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(ref.buffer, ref.byteOffset, ref.byteLength))).toBe(true);
+      // and onnxruntime agrees to float rounding (its Conv accumulates in another order)
+      expect(relError(Float32Array.from(before.out), got).rel).toBeLessThan(1e-5);
+    });
+
+  it('does not fuse a broadcasting Add, a conv with its own activation or another reader, or a graph-output conv', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', [1, 8, 4, 4]);
+    b.output(b.op('Add', [conv(b, x, 8, 8, 70), b.constant('k', f32([1, 8, 1, 1], 72))]), 'a'); // broadcast constant
+    b.output(b.op('Add', [conv(b, x, 8, 8, 74), b.input('z', 'float32', [1, 1, 4, 4])]), 'b'); // broadcast input
+    const c3 = conv(b, x, 8, 8, 76);
+    b.output(b.op('Add', [c3, x]), 'c');
+    b.output(b.op('Sigmoid', [c3]), 'd'); // second reader
+    const c4 = conv(b, x, 8, 8, 78);
+    b.output(b.op('Add', [c4, x]), 'f');
+    b.output(c4); // graph output
+    const g = b.build();
+    expect(fuseResidualAdd(g)).toBe(0);
+  });
+
+  it('fuses when the conv has its own activation only after the Add (Relu(Conv) + x is left alone)', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', [1, 8, 4, 4]);
+    b.output(b.op('Add', [b.op('Relu', [conv(b, x, 8, 8, 80)]), x]), 'a');
+    const g = b.build();
+    expect(fuseResidualAdd(g)).toBe(0);
+    expect(fuseActivations(g)).toBe(1);
+  });
+});
+
 describe('layer-norm recognition', () => {
   function decomposed(b: GraphBuilder, x: string, c: number, withAffine: boolean, eps = 1e-5): string {
     const axes = b.int64(`ax${c}`, [-1]);
@@ -401,14 +465,14 @@ describe('HardSwish recognition', () => {
 
 describe('real models: optimize() then export; onnxruntime gives the same outputs', () => {
   // Counts on these exact models (a change in them is a change in what the passes do).
-  const expected: Record<string, { bn: number; af: number; fused: number; ln: number; hs: number }> = {
-    'paddleocr-cls': { bn: 35, af: 0, fused: 42, ln: 0, hs: 18 }, // every HardSwish follows a conv
+  const expected: Record<string, { bn: number; af: number; fused: number; ln: number; hs: number; res?: number }> = {
+    'paddleocr-cls': { bn: 35, af: 0, fused: 42, ln: 0, hs: 18, res: 7 }, // every HardSwish follows a conv
     // PP-OCRv4: a learnable scale and bias (Mul, Add) after 28 convs; folded, 28 more activations follow a conv
     'paddleocr-rec': { bn: 6, af: 56, fused: 32, ln: 5, hs: 28 },
     'paddleocr-det': { bn: 2, af: 56, fused: 45, ln: 0, hs: 24 },
-    resnet18: { bn: 20, af: 0, fused: 9, ln: 0, hs: 0 }, // the other 8 Relu follow a residual Add
-    mobilenet_v2: { bn: 52, af: 0, fused: 35, ln: 0, hs: 0 },
-    mobilenet_v3_small: { bn: 34, af: 0, fused: 42, ln: 0, hs: 0 }, // torchvision exports HardSwish itself
+    resnet18: { bn: 20, af: 0, fused: 9, ln: 0, hs: 0, res: 8 }, // the other 8 Relu follow a residual Add (fused with it)
+    mobilenet_v2: { bn: 52, af: 0, fused: 35, ln: 0, hs: 0, res: 10 }, // residual Adds without activation
+    mobilenet_v3_small: { bn: 34, af: 0, fused: 42, ln: 0, hs: 0, res: 6 }, // torchvision exports HardSwish itself
     bert_tiny: { bn: 0, af: 0, fused: 0, ln: 5, hs: 0 }, // embeddings + 2 per layer
     fashion_mnist_cnn: { bn: 0, af: 0, fused: 4, ln: 0, hs: 0 }, // the exporter already folded BN into the convs
   };
@@ -424,6 +488,7 @@ describe('real models: optimize() then export; onnxruntime gives the same output
       expect(rep.fused).toBe(expected[m.name].fused);
       expect(rep.layerNorm).toBe(expected[m.name].ln);
       expect(rep.hardSwish).toBe(expected[m.name].hs);
+      expect(rep.residual).toBe(expected[m.name].res ?? 0);
       expect(g.nodes.length).toBeLessThan(before);
       expect(g.nodes.some((n) => n.opType === 'Identity' || n.opType === 'Dropout')).toBe(false);
       // Probes: the graph outputs, and the values feeding the last nodes (a detector's logits

@@ -74,21 +74,37 @@ function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) =>
     const yout = fresh(`${n.outputs[0]}_nchw`);
     const pre: Node = { name: fresh(`${n.name}_pre`), opType: 'Transpose', domain: '', inputs: [n.inputs[0]], outputs: [xin], attrs: { perm: [0, 3, 1, 2] } };
     const domain = base === 'FusedConv' ? 'qint8' : getOp(base, '') ? '' : 'com.microsoft';
-    const op: Node = { ...n, opType: base, domain, inputs: [xin, ...n.inputs.slice(1)], outputs: [yout] };
+    const rest = n.inputs.slice(1);
+    const sumPre: Node[] = [];
+    if (base === 'FusedConv' && rest[2]) {
+      // The residual Sum is channels-last too.
+      const sin = fresh(`${rest[2]}_to_nchw`);
+      sumPre.push({ name: fresh(`${n.name}_sum_pre`), opType: 'Transpose', domain: '', inputs: [rest[2]], outputs: [sin], attrs: { perm: [0, 3, 1, 2] } });
+      rest[2] = sin;
+    }
+    const op: Node = { ...n, opType: base, domain, inputs: [xin, ...rest], outputs: [yout] };
     const post: Node = { name: fresh(`${n.name}_post`), opType: 'Transpose', domain: '', inputs: [yout], outputs: n.outputs.slice(), attrs: { perm: [0, 2, 3, 1] } };
-    return [pre, ...standardNodes(g, op, newConst, fresh), post];
+    return [pre, ...sumPre, ...standardNodes(g, op, newConst, fresh), post];
   }
   if (n.domain === 'qint8' && (n.opType === 'FusedConv' || n.opType === 'FusedGemm')) {
     const { activation, activation_params, ...rest } = n.attrs;
+    const sum = n.opType === 'FusedConv' ? n.inputs[3] : undefined;
+    const ins = n.inputs.slice(0, n.opType === 'FusedConv' ? 3 : undefined);
+    while (ins.length > 2 && ins[ins.length - 1] === '') ins.pop();
+    const noAct = activation === 'None';
     const mid = fresh(`${n.outputs[0]}_pre`);
-    const base: Node = { name: n.name, opType: n.opType === 'FusedConv' ? 'Conv' : 'Gemm', domain: '', inputs: n.inputs.slice(), outputs: [mid], attrs: rest };
+    const added = sum ? (noAct ? n.outputs[0] : fresh(`${n.outputs[0]}_sum`)) : mid;
+    const base: Node = { name: n.name, opType: n.opType === 'FusedConv' ? 'Conv' : 'Gemm', domain: '', inputs: ins, outputs: [mid], attrs: rest };
+    const nodes: Node[] = [base];
+    if (sum) nodes.push({ name: fresh(`${n.name}_add`), opType: 'Add', domain: '', inputs: [mid, sum], outputs: [added], attrs: {} });
+    if (noAct) return nodes;
     const p = (activation_params as number[] | undefined) ?? [];
-    const act: Node = { name: fresh(`${n.name}_${activation}`), opType: activation as string, domain: '', inputs: [mid], outputs: n.outputs.slice(), attrs: {} };
+    const act: Node = { name: fresh(`${n.name}_${activation}`), opType: activation as string, domain: '', inputs: [added], outputs: n.outputs.slice(), attrs: {} };
     const dt = g.info(n.outputs[0]).dtype ?? 'float32';
     if (activation === 'Clip') act.inputs.push(newConst(`${n.name}_min`, makeTensor(dt, [], [p[0]])), newConst(`${n.name}_max`, makeTensor(dt, [], [p[1]])));
     else if (activation === 'LeakyRelu') act.attrs = { alpha: p[0] };
     else if (activation === 'HardSigmoid') act.attrs = { alpha: p[0], beta: p[1] };
-    return [base, act];
+    return [...nodes, act];
   }
   throw new GraphError(`export: node ${n.name} uses internal op ${n.domain}.${n.opType}, which has no standard ONNX form`);
 }

@@ -1684,13 +1684,13 @@ reg({
   opType: 'FusedConv',
   domain: 'qint8',
   since: 1,
-  inputs: ['X', 'W', 'B?'],
+  inputs: ['X', 'W', 'B?', 'Sum?'],
   outputs: ['Y'],
   attrs: { ...convAttrSpecs, ...fusedAttrs },
   types: 'float',
-  doc: 'Conv followed by an activation (Relu; Clip [min, max]; LeakyRelu [alpha]; HardSigmoid [alpha, beta]; HardSwish)',
+  doc: 'Conv, plus Sum (a residual of the output shape) when given, followed by an activation (Relu; Clip [min, max]; LeakyRelu [alpha]; HardSigmoid [alpha, beta]; HardSwish; None with a Sum)',
   infer: (ctx) => {
-    checkActivation(ctx);
+    checkActivation(ctx, ctx.has(3));
     return inferConv(ctx);
   },
 });
@@ -1734,8 +1734,12 @@ reg({
   },
 });
 
-function checkActivation(ctx: InferCtx): void {
+function checkActivation(ctx: InferCtx, allowNone = false): void {
   const act = ctx.attr<string>('activation');
+  if (allowNone && act === 'None') {
+    if ((ctx.attr<number[]>('activation_params') ?? []).length !== 0) ctx.fail('activation None takes no activation_params');
+    return;
+  }
   if (!(ACTIVATIONS as readonly string[]).includes(act)) ctx.fail(`activation '${act}' is not one of ${ACTIVATIONS.join(', ')}`);
   const p = ctx.attr<number[]>('activation_params') ?? [];
   const need = { Relu: 0, Clip: 2, LeakyRelu: 1, HardSigmoid: 2, HardSwish: 0 }[act as 'Relu'];

@@ -251,7 +251,7 @@ std::unique_ptr<ConvF32> ConvF32::create(const ConvF32Config& c) {
   return conv;
 }
 
-void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* biasIn, int maxThreads) const {
+void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* biasIn, int maxThreads, const float* sum) const {
   const ConvF32Config& c = cfg_;
   const Impl& im = *impl_;
   const ConvF32Geometry g = geometry(n, h, w);
@@ -261,10 +261,16 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
   ThreadPool& pool = ThreadPool::global();
   int threads = pool.numThreads();
   if (maxThreads > 0) threads = std::min(threads, maxThreads);
-  auto groupEp = [&](int grp) {
+  // Epilogue of group grp for the output block starting at output pixel m0 (the sum is indexed
+  // like y).
+  auto groupEp = [&](int grp, int64_t m0) {
     SgemmEpilogue ep;
     ep.bias = bias ? bias + static_cast<size_t>(grp) * coutG : nullptr;
     ep.act = c.act;
+    if (sum) {
+      ep.sum = sum + static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * coutG;
+      ep.ldsum = static_cast<size_t>(c.cout);
+    }
     return ep;
   };
 
@@ -273,7 +279,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       if (M > (INT64_C(1) << 31) - 1) bad("too many output pixels");
       for (int grp = 0; grp < c.groups; ++grp)
         sgemm(im.packed[grp]->view(), x + static_cast<size_t>(grp) * cinG, c.cin, static_cast<int>(M),
-              y + static_cast<size_t>(grp) * coutG, c.cout, groupEp(grp), maxThreads);
+              y + static_cast<size_t>(grp) * coutG, c.cout, groupEp(grp, 0), maxThreads);
       return;
     }
     case Algo::kIndirect:
@@ -365,7 +371,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
         }
         const int col0 = pgi * pg * nr, col1 = std::min(coutG, (pgi * pg + pg) * nr);
         sgemmIndirect(im.packed[grp]->view(), rows, segs, segLen, rowsN, col0, col1,
-                      y + static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * coutG, c.cout, groupEp(grp));
+                      y + static_cast<size_t>(m0) * c.cout + static_cast<size_t>(grp) * coutG, c.cout, groupEp(grp, m0));
       };
       if (threads <= 1 || tasks <= 1) {
         for (int t = 0; t < static_cast<int>(tasks); ++t) runTask(t, 0);
@@ -394,6 +400,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       base.weights = im.dwW.get();
       base.bias = bias;
       base.act = c.act;
+      if (sum) base.act = Activation{};  // applied with the sum after each band
       base.zeroRow = zeroRow;
       const double macs = static_cast<double>(M) * c.cout * kp;
       if (macs < (1 << 15)) threads = 1;
@@ -408,6 +415,12 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
         a.oyBegin = (t % bandsPerImage) * band;
         a.oyEnd = std::min(g.oh, a.oyBegin + band);
         im.dw->run(a);
+        if (sum) {
+          const int64_t m0 = static_cast<int64_t>(b) * g.oh * g.ow + static_cast<int64_t>(a.oyBegin) * g.ow;
+          SgemmEpilogue ep = groupEp(0, m0);
+          ep.bias = nullptr;  // added by the kernel
+          sgemmApplyEpilogue(c.isa, y + static_cast<size_t>(m0) * c.cout, c.cout, (a.oyEnd - a.oyBegin) * g.ow, c.cout, ep);
+        }
       };
       const int tasks = n * bandsPerImage;
       if (threads <= 1 || tasks <= 1) {
@@ -467,7 +480,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
               }
             }
           }
-          SgemmEpilogue ep = groupEp(grp);
+          SgemmEpilogue ep = groupEp(grp, (static_cast<int64_t>(b) * g.oh + oy) * g.ow);
           sgemmApplyEpilogue(isa, yrow, c.cout, g.ow, coutG, ep);
         }
       };

@@ -88,10 +88,66 @@ inline int normAxis(const char* op, int64_t axis, int rank, const char* what = "
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+// A short list of int64 (shapes, axes, pads, starts...) held inline up to kInline values, so that
+// reading one on the run path allocates nothing (issue 5: no per-op allocation during run);
+// longer lists go to the heap.
+class SmallInts {
+ public:
+  static constexpr size_t kInline = 16;
+  SmallInts() = default;
+  SmallInts(const std::vector<int64_t>& v) { assign(v.data(), v.size()); }  // NOLINT: implicit on purpose
+  SmallInts(const SmallInts& o) { assign(o.data(), o.size()); }
+  SmallInts& operator=(const SmallInts& o) {
+    if (this != &o) assign(o.data(), o.size());
+    return *this;
+  }
+  SmallInts& operator=(const std::vector<int64_t>& v) {
+    assign(v.data(), v.size());
+    return *this;
+  }
+  void assign(const int64_t* p, size_t n) {
+    resize(n);
+    if (n) std::memmove(data(), p, n * sizeof(int64_t));
+  }
+  void assign(size_t n, int64_t v) {
+    resize(n);
+    std::fill(begin(), end(), v);
+  }
+  void resize(size_t n) {
+    if (n > kInline) {
+      if (n_ <= kInline) heap_.assign(inline_, inline_ + n_);
+      heap_.resize(n);
+    } else if (n_ > kInline) {
+      std::copy(heap_.begin(), heap_.begin() + static_cast<ptrdiff_t>(n), inline_);
+    }
+    n_ = n;
+  }
+  void push_back(int64_t v) {
+    resize(n_ + 1);
+    data()[n_ - 1] = v;
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  int64_t* data() { return n_ > kInline ? heap_.data() : inline_; }
+  const int64_t* data() const { return n_ > kInline ? heap_.data() : inline_; }
+  int64_t& operator[](size_t i) { return data()[i]; }
+  int64_t operator[](size_t i) const { return data()[i]; }
+  int64_t* begin() { return data(); }
+  int64_t* end() { return data() + n_; }
+  const int64_t* begin() const { return data(); }
+  const int64_t* end() const { return data() + n_; }
+
+ private:
+  int64_t inline_[kInline] = {};
+  size_t n_ = 0;
+  std::vector<int64_t> heap_;
+};
+
 // The values of an int32 / int64 tensor (shapes, axes, indices given as inputs).
-inline std::vector<int64_t> intsOf(const char* op, const char* what, const TensorView& t) {
+inline SmallInts intsOf(const char* op, const char* what, const TensorView& t) {
   const int64_t n = t.shape.numel();
-  std::vector<int64_t> v(static_cast<size_t>(n));
+  SmallInts v;
+  v.resize(static_cast<size_t>(n));
   if (t.type == ElemType::kS64) {
     if (n) std::memcpy(v.data(), t.data, static_cast<size_t>(n) * 8);
   } else if (t.type == ElemType::kS32) {
@@ -102,7 +158,7 @@ inline std::vector<int64_t> intsOf(const char* op, const char* what, const Tenso
   return v;
 }
 
-inline Shape shapeOfDims(const std::vector<int64_t>& d) {
+inline Shape shapeOfDims(const SmallInts& d) {
   if (d.size() > static_cast<size_t>(kMaxRank)) fail("rank above " + std::to_string(kMaxRank));
   Shape s;
   s.rank = static_cast<int>(d.size());

@@ -189,14 +189,23 @@ inline void transposeAny(const F32KernelTable& kt, const void* srcv, const Shape
   });
 }
 
-// A list of memcpy jobs run on the pool (large jobs split in 1 MB pieces).
+// A list of memcpy jobs run on the pool (large jobs split in 1 MB pieces). The list lives in a
+// per-thread buffer that keeps its capacity, so a steady run allocates nothing (one CopyJobs at
+// a time per thread).
 struct CopyJobs {
   struct Job {
     uint8_t* dst;
     const uint8_t* src;
     size_t bytes;
   };
-  std::vector<Job> jobs;
+  std::vector<Job>& jobs;
+  CopyJobs() : jobs(buffer()) { jobs.clear(); }
+  CopyJobs(const CopyJobs&) = delete;
+  CopyJobs& operator=(const CopyJobs&) = delete;
+  static std::vector<Job>& buffer() {
+    static thread_local std::vector<Job> b;
+    return b;
+  }
   void add(void* dst, const void* src, size_t bytes) {
     constexpr size_t kPiece = size_t{1} << 20;
     uint8_t* d = static_cast<uint8_t*>(dst);

@@ -1,7 +1,9 @@
 // qint8 — float32 engine ops qint8::ConvNhwc and qint8::ConvTransposeNhwc: ONNX Conv /
 // ConvTranspose on channels-last activations (X [N, H, W, C] -> Y [N, OH, OW, C'], or the 1-D
 // forms [N, L, C]), weights in ONNX layout as constant input 1, optional bias input 2 (constant
-// or not), plus the fused activation attributes (activation, activation_params).
+// or not), optional input 3 "Sum" (a residual of Y's shape, added after the bias and before the
+// activation: a fused Conv -> Add -> activation, lib/graph/passes/fuse.ts), plus the fused
+// activation attributes (activation, activation_params).
 #include <memory>
 #include <vector>
 
@@ -17,7 +19,7 @@ using namespace f32ops;
 class ConvNhwcOp : public Op {
  public:
   ConvNhwcOp(const OpContext& c, bool transposed) : name_(transposed ? "ConvTransposeNhwc" : "ConvNhwc") {
-    if (c.constants.size() < 2 || c.constants.size() > 3) fail(name_, "takes 2 or 3 inputs (X, W, B)");
+    if (c.constants.size() < 2 || c.constants.size() > 4) fail(name_, "takes 2 to 4 inputs (X, W, B, Sum)");
     const TensorView& w = c.constants[1];
     if (!w.data) fail(name_, "the weights (input 1) must be a constant");
     requireF32(w, name_, "W");
@@ -72,7 +74,7 @@ class ConvNhwcOp : public Op {
     }
     cfg.act = activation(c.attrs, name_);
     cfg.weight = w.as<const float>();
-    if (c.constants.size() == 3 && c.constants[2].data) {
+    if (c.constants.size() >= 3 && c.constants[2].data) {
       const TensorView& b = c.constants[2];
       requireF32(b, name_, "B");
       if (b.shape.rank != 1 || b.shape[0] != cfg.cout) fail(name_, "B must be 1-D with " + std::to_string(cfg.cout) + " entries, got " + b.shape.str());
@@ -83,7 +85,7 @@ class ConvNhwcOp : public Op {
   }
 
   void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void*, int maxThreads) const override {
-    if (in.size() < 2 || in.size() > 3 || out.size() != 1) fail(name_, "takes 2 or 3 inputs and 1 output");
+    if (in.size() < 2 || in.size() > 4 || out.size() != 1) fail(name_, "takes 2 to 4 inputs and 1 output");
     const TensorView& X = in[0];
     const TensorView& Y = out[0];
     requireF32(X, name_, "X");
@@ -102,12 +104,24 @@ class ConvNhwcOp : public Op {
     const Shape want = spatial_ == 2 ? Shape{n, g.oh, g.ow, cfg.cout} : Shape{n, g.ow, cfg.cout};
     requireShape(Y, want, name_, "Y");
     const float* bias = nullptr;
-    if (!constBias_ && in.size() == 3 && in[2].data) {
+    if (!constBias_ && in.size() >= 3 && in[2].data) {
       requireF32(in[2], name_, "B");
       if (in[2].shape.rank != 1 || in[2].shape[0] != cfg.cout) fail(name_, "B must be 1-D with " + std::to_string(cfg.cout) + " entries");
       bias = in[2].as<const float>();
     }
-    conv_->run(X.as<const float>(), n, h, w, Y.as<float>(), bias, maxThreads);
+    const float* sum = nullptr;
+    if (in.size() == 4 && in[3].data) {
+      requireF32(in[3], name_, "Sum");
+      requireShape(in[3], want, name_, "Sum");
+      const float* s = in[3].as<const float>();
+      const float* yp = Y.as<const float>();
+      const size_t bytes = Y.bytes();
+      if (reinterpret_cast<const char*>(s) < reinterpret_cast<const char*>(yp) + bytes &&
+          reinterpret_cast<const char*>(yp) < reinterpret_cast<const char*>(s) + bytes)
+        fail(name_, "Sum must not overlap Y");
+      sum = s;
+    }
+    conv_->run(X.as<const float>(), n, h, w, Y.as<float>(), bias, maxThreads, sum);
   }
 
  private:

@@ -11,6 +11,7 @@
 //    a second epilogue pass over each row (same operations, same order).
 #include <algorithm>
 #include <cstring>
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -28,8 +29,8 @@ size_t align64(size_t b) { return (b + 63) / 64 * 64; }
 
 // Row-major index strides of `dims` (rank r) right-aligned against an output of rank outRank,
 // with 0 for broadcast (size-1) dimensions.
-std::vector<int64_t> broadcastStrides(const Shape& dims, int outRank) {
-  std::vector<int64_t> st(outRank, 0);
+std::array<int64_t, kMaxRank> broadcastStrides(const Shape& dims, int outRank) {
+  std::array<int64_t, kMaxRank> st{};
   int64_t s = 1;
   for (int i = dims.rank - 1; i >= 0; --i) {
     const int o = outRank - (dims.rank - i);
@@ -111,25 +112,31 @@ class MatMulOp : public Op {
     if (K == 0) return emptySum(isa_, y, nOut * M, static_cast<int>(N), ep);
     const float* a = A.as<const float>();
 
-    // B views: constant (packed at creation) or packed now into scratch.
+    // B views: constant (packed at creation) or packed now into scratch (views differing only in
+    // their data pointer; nothing allocated per run).
     const int64_t nb = bBatch.numel();
-    std::vector<SgemmPacked> views(static_cast<size_t>(nb));
-    if (constB) {
-      for (int64_t i = 0; i < nb; ++i) views[i] = packed_[i]->view();
-    } else {
-      const size_t pb = align64(sgemmPackedBytes(isa_, static_cast<int>(K), static_cast<int>(N)));
+    SgemmPacked runtimeView;
+    size_t pb = 0;
+    if (!constB) {
+      pb = align64(sgemmPackedBytes(isa_, static_cast<int>(K), static_cast<int>(N)));
       const float* b = in[1].as<const float>();
       for (int64_t i = 0; i < nb; ++i)
-        views[i] = sgemmPackInto(isa_, b + i * K * N, bVec ? 1 : N, 1, static_cast<int>(K), static_cast<int>(N),
-                                 static_cast<uint8_t*>(scratch) + static_cast<size_t>(i) * pb);
+        runtimeView = sgemmPackInto(isa_, b + i * K * N, bVec ? 1 : N, 1, static_cast<int>(K), static_cast<int>(N),
+                                    static_cast<uint8_t*>(scratch) + static_cast<size_t>(i) * pb);
     }
+    auto view = [&](int64_t i) {
+      if (constB) return packed_[i]->view();
+      SgemmPacked v = runtimeView;
+      v.data = reinterpret_cast<const float*>(static_cast<const uint8_t*>(scratch) + static_cast<size_t>(i) * pb);
+      return v;
+    };
     const int64_t na = aBatch.numel();
     if (nb == 1 && na * M <= INT32_MAX) {
       // B is not batched: all of A's batches are rows of one GEMM.
-      sgemm(views[0], a, static_cast<size_t>(K), static_cast<int>(na * M), y, static_cast<size_t>(N), ep, maxThreads);
+      sgemm(view(0), a, static_cast<size_t>(K), static_cast<int>(na * M), y, static_cast<size_t>(N), ep, maxThreads);
       return;
     }
-    const std::vector<int64_t> as = broadcastStrides(aBatch, oBatch.rank), bsd = broadcastStrides(bBatch, oBatch.rank);
+    const std::array<int64_t, kMaxRank> as = broadcastStrides(aBatch, oBatch.rank), bsd = broadcastStrides(bBatch, oBatch.rank);
     auto one = [&](int64_t i, int threads) {
       int64_t ai = 0, bi = 0, rem = i;
       for (int d = oBatch.rank - 1; d >= 0; --d) {
@@ -138,7 +145,7 @@ class MatMulOp : public Op {
         ai += digit * as[d];
         bi += digit * bsd[d];
       }
-      sgemm(views[bi], a + ai * M * K, static_cast<size_t>(K), static_cast<int>(M), y + i * M * N, static_cast<size_t>(N), ep, threads);
+      sgemm(view(bi), a + ai * M * K, static_cast<size_t>(K), static_cast<int>(M), y + i * M * N, static_cast<size_t>(N), ep, threads);
     };
     ThreadPool& pool = ThreadPool::global();
     int threads = pool.numThreads();

@@ -258,7 +258,7 @@ class ReduceOpImpl : public Op {
     const TensorView& X = in[0];
     const TensorView& Y = out[0];
     expectSameType(name_, "output", Y, X);
-    std::vector<int64_t> axes = attrAxes_;
+    SmallInts axes = attrAxes_;
     if (!hasAttrAxes_ && present(in, 1)) axes = intsOf(name_, "axes", in[1]);
     const int r = X.shape.rank;
     std::vector<bool> reduced(static_cast<size_t>(r), false);

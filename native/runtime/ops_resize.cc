@@ -150,7 +150,7 @@ class ResizeOp : public Op {
       }
       for (int d = 0; d < r; ++d) want.d[d] = static_cast<int64_t>(scale[d] * static_cast<float>(X.shape.d[d]));
     } else {
-      const std::vector<int64_t> sizes = intsOf(name_, "sizes", in[3]);
+      const SmallInts sizes = intsOf(name_, "sizes", in[3]);
       if (sizes.size() != axes.size())
         fail(std::string(name_) + ": sizes has " + std::to_string(sizes.size()) + " values, expected " + std::to_string(axes.size()));
       for (size_t i = 0; i < axes.size(); ++i) want.d[axes[i]] = sizes[i];

@@ -126,7 +126,7 @@ class SplitOp : public Op {
     const int r = X.shape.rank;
     const int ax = normAxis("Split", axis_, r);
     const int64_t dim = X.shape.d[ax];
-    std::vector<int64_t> sizes;
+    SmallInts sizes;
     if (hasSplitAttr_) {
       sizes = split_;
     } else if (present(in, 1) && in[1].shape.numel() > 0) {
@@ -229,7 +229,7 @@ class SliceOp : public Op {
     expectOutputs("Slice", out, 1);
     const TensorView& X = in[0];
     expectSameType("Slice", "output", out[0], X);
-    std::vector<int64_t> starts = starts_, ends = ends_, axes = axes_, steps;
+    SmallInts starts = starts_, ends = ends_, axes = axes_, steps;
     if (!attrForm_) {
       starts = intsOf("Slice", "starts", in[1]);
       ends = intsOf("Slice", "ends", in[2]);
@@ -306,25 +306,32 @@ class GatherOp : public Op {
     for (int d = 0; d < I.shape.rank; ++d) want.d[want.rank++] = I.shape.d[d];
     for (int d = ax + 1; d < r; ++d) want.d[want.rank++] = X.shape.d[d];
     expectShape("Gather", "output", out[0].shape, want);
-    const std::vector<int64_t> idx = intsOf("Gather", "indices", I);
+    // Indices read in place (int64 or int32), checked first, so a run allocates nothing.
+    if (I.type != ElemType::kS64 && I.type != ElemType::kS32) fail(std::string("Gather: indices must be int64 or int32, got ") + typeName(I.type));
+    const bool i64 = I.type == ElemType::kS64;
+    const int64_t* i64p = i64 ? I.as<const int64_t>() : nullptr;
+    const int32_t* i32p = i64 ? nullptr : I.as<const int32_t>();
     const int64_t dim = X.shape.d[ax];
-    std::vector<int64_t> fixed(idx.size());
-    for (size_t k = 0; k < idx.size(); ++k) {
-      const int64_t v = idx[k] < 0 ? idx[k] + dim : idx[k];
+    auto fixedAt = [&](size_t k) {
+      const int64_t v = i64 ? i64p[k] : i32p[k];
+      return v < 0 ? v + dim : v;
+    };
+    const size_t nIdx = static_cast<size_t>(I.shape.numel());
+    for (size_t k = 0; k < nIdx; ++k) {
+      const int64_t v = fixedAt(k);
       if (v < 0 || v >= dim)
-        fail("Gather: index " + std::to_string(idx[k]) + " is out of range for axis " + std::to_string(ax) + " of size " + std::to_string(dim));
-      fixed[k] = v;
+        fail("Gather: index " + std::to_string(i64 ? i64p[k] : i32p[k]) + " is out of range for axis " + std::to_string(ax) + " of size " + std::to_string(dim));
     }
     size_t outer = 1, inner = 1;
     for (int d = 0; d < ax; ++d) outer *= static_cast<size_t>(X.shape.d[d]);
     for (int d = ax + 1; d < r; ++d) inner *= static_cast<size_t>(X.shape.d[d]);
-    const size_t es = elemSize(X.type), blk = inner * es, nIdx = fixed.size();
+    const size_t es = elemSize(X.type), blk = inner * es;
     const uint8_t* x = static_cast<const uint8_t*>(X.data);
     uint8_t* y = static_cast<uint8_t*>(out[0].data);
     parallelRange(outer * nIdx, std::max<size_t>(1, (kGrainCheap * 4) / std::max<size_t>(blk, 1)), maxThreads, [&](size_t b, size_t e) {
       for (size_t t = b; t < e; ++t) {
         const size_t o = t / nIdx, k = t % nIdx;
-        std::memcpy(y + t * blk, x + (o * static_cast<size_t>(dim) + static_cast<size_t>(fixed[k])) * blk, blk);
+        std::memcpy(y + t * blk, x + (o * static_cast<size_t>(dim) + static_cast<size_t>(fixedAt(k))) * blk, blk);
       }
     });
   }
@@ -351,7 +358,7 @@ class GatherElementsOp : public Op {
       if (d != ax && I.shape.d[d] > X.shape.d[d])
         fail("GatherElements: indices shape " + I.shape.str() + " exceeds the data shape " + X.shape.str());
     expectShape("GatherElements", "output", out[0].shape, I.shape);
-    const std::vector<int64_t> idx = intsOf("GatherElements", "indices", I);
+    const SmallInts idx = intsOf("GatherElements", "indices", I);
     const int64_t dim = X.shape.d[ax];
     for (int64_t v : idx)
       if (v < -dim || v >= dim)
@@ -407,8 +414,8 @@ class PadOp : public Op {
     const TensorView& X = in[0];
     expectSameType("Pad", "output", out[0], X);
     const int r = X.shape.rank;
-    std::vector<int64_t> pads = attrForm_ ? pads_ : intsOf("Pad", "pads", in[1]);
-    std::vector<int64_t> axes;
+    SmallInts pads = attrForm_ ? SmallInts(pads_) : intsOf("Pad", "pads", in[1]);
+    SmallInts axes;
     if (!attrForm_ && present(in, 3)) axes = intsOf("Pad", "axes", in[3]);
     if (axes.empty())
       for (int d = 0; d < r; ++d) axes.push_back(d);
@@ -573,7 +580,7 @@ class TileOp : public Op {
     expectOutputs("Tile", out, 1);
     const TensorView& X = in[0];
     expectSameType("Tile", "output", out[0], X);
-    const std::vector<int64_t> rep = intsOf("Tile", "repeats", in[1]);
+    const SmallInts rep = intsOf("Tile", "repeats", in[1]);
     const int r = X.shape.rank;
     if (static_cast<int>(rep.size()) != r)
       fail("Tile: repeats has " + std::to_string(rep.size()) + " values, the input has rank " + std::to_string(r));
@@ -788,8 +795,9 @@ class ReshapeLikeOp : public Op {
     switch (k_) {
       case ReshapeKind::kReshape: {
         if (in.size() < 2 || !present(in, 1)) fail("Reshape: the shape input is required");
-        const std::vector<int64_t> t = intsOf(op, "shape", in[1]);
-        std::vector<int64_t> d(t.size());
+        const SmallInts t = intsOf(op, "shape", in[1]);
+        SmallInts d;
+        d.resize(t.size());
         int infer = -1;
         int64_t known = 1;
         for (size_t i = 0; i < t.size(); ++i) {
@@ -822,7 +830,7 @@ class ReshapeLikeOp : public Op {
         return Shape{a, b};
       }
       case ReshapeKind::kSqueeze: {
-        std::vector<int64_t> axes = axes_;
+        SmallInts axes = axes_;
         if (!attrAxes_ && present(in, 1)) axes = intsOf(op, "axes", in[1]);
         bool drop[kMaxRank] = {false};
         if (axes.empty()) {
@@ -840,7 +848,7 @@ class ReshapeLikeOp : public Op {
         return w;
       }
       case ReshapeKind::kUnsqueeze: {
-        std::vector<int64_t> axes = axes_;
+        SmallInts axes = axes_;
         if (!attrAxes_) {
           if (!present(in, 1)) fail("Unsqueeze: the axes input is required");
           axes = intsOf(op, "axes", in[1]);

@@ -192,7 +192,7 @@ int sgemmNr(Isa isa) { return sgemmTable(isa).nr; }
 
 void sgemmApplyEpilogue(Isa isa, float* c, size_t ldc, int m, int n, const SgemmEpilogue& ep) {
   if (m <= 0 || n <= 0) return;
-  sgemmTable(isa).epilogue(c, ldc, m, n, ep.bias, ep.alpha, ep.act);
+  sgemmTable(isa).epilogue(c, ldc, m, n, ep.bias, ep.alpha, ep.sum, ep.ldsum, ep.act);
 }
 
 void sgemmIndirect(const SgemmPacked& b, const float* const* rows, int segments, int segLen, int m, int col0, int col1,
@@ -251,7 +251,9 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
     const float** rows = static_cast<const float**>(tRows.get(sizeof(float*) * static_cast<size_t>(rowsN)));
     for (int i = 0; i < rowsN; ++i) rows[i] = a + static_cast<size_t>(r0 + i) * lda;
     const int p0 = pgi * pg, p1 = std::min(panels, p0 + pg);
-    runBlock(kt, b, rows, 1, k, rowsN, p0, p1, c + static_cast<size_t>(r0) * ldc, ldc, ep);
+    SgemmEpilogue epb = ep;
+    if (ep.sum) epb.sum = ep.sum + static_cast<size_t>(r0) * ep.ldsum;
+    runBlock(kt, b, rows, 1, k, rowsN, p0, p1, c + static_cast<size_t>(r0) * ldc, ldc, epb);
   };
   if (threads <= 1 || tasks <= 1) {
     for (int t = 0; t < tasks; ++t) runTask(t, 0);

@@ -31,7 +31,7 @@ struct SgemmTileArgs {
   size_t ldc;
   bool accumulate;          // false: the chain starts at +0; true: it continues the sums in C
   bool final;               // apply the epilogue after this chunk
-  const SgemmEpilogue* ep;  // bias indexed from column 0
+  const SgemmEpilogue* ep;  // bias indexed from column 0, sum from row 0 / column 0 of c
 };
 
 struct SgemmKernelTable {
@@ -40,8 +40,10 @@ struct SgemmKernelTable {
   int vl;  // vector width in floats (panel widths are multiples of it)
   int mr;  // rows per micro-tile
   void (*tile)(const SgemmTileArgs& t);
-  // Epilogue on an m x n block (bias indexed from the block's first column).
-  void (*epilogue)(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act);
+  // Epilogue on an m x n block (bias indexed from the block's first column; sum, when not null,
+  // an m x n block with leading dimension ldsum).
+  void (*epilogue)(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                   const Activation& act);
   // Register-only FMA loop: runs `iters` iterations, returns the floating-point operations done.
   double (*peakLoop)(long iters);
 };

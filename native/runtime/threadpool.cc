@@ -47,7 +47,14 @@ struct ThreadPool::Impl {
 
   // Current job, published by bumping `generation`.
   std::atomic<uint64_t> generation{0};
-  std::atomic<int> pending{0};
+  // The region's gate: (generation << 32) | kOpen | workers inside. A worker enters (reads the
+  // job's fields, claims tasks) only by a CAS that finds the gate open for the generation it woke
+  // for; the caller ends the region by a CAS from "open, nobody inside" to "closed". So the region
+  // ends as soon as its tasks are all claimed (the caller drains every range) and finished (no
+  // worker inside), without waiting for workers that never woke up; a late worker finds the gate
+  // closed or tagged with another generation and never reads this or the next job's fields.
+  static constexpr uint64_t kOpen = UINT64_C(1) << 31;
+  std::atomic<uint64_t> gate{0};
   // Task ranges, one per participant (cache-line padded): participant p starts on its own
   // contiguous range, so the same thread handles the same tasks from call to call (its caches
   // keep its part of the operands), and steals from the others' ranges when it runs dry.
@@ -78,10 +85,18 @@ struct ThreadPool::Impl {
     for (;;) {
       if (!waitForJob(seen)) return;
       seen = generation.load(std::memory_order_acquire);
-      // Every worker acknowledges every job, participating or not, so the caller cannot
-      // publish the next job while a late worker still reads this one's fields.
+      if (!enter(seen)) continue;
       if (index < participants) work(index);
-      pending.fetch_sub(1, std::memory_order_acq_rel);
+      gate.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  // Enters the region of generation `gen` if its gate is still open.
+  bool enter(uint64_t gen) {
+    uint64_t g = gate.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((g >> 32) != (gen & 0xFFFFFFFFu) || !(g & kOpen)) return false;
+      if (gate.compare_exchange_weak(g, g + 1, std::memory_order_acquire, std::memory_order_relaxed)) return true;
     }
   }
 
@@ -191,18 +206,25 @@ void ThreadPool::run(int nTasks, TaskFn fn, void* ctx, int maxThreads) {
     p.ranges[i].next.store(b, std::memory_order_relaxed);
     p.ranges[i].end = static_cast<int>(static_cast<int64_t>(nTasks) * (i + 1) / participants);
   }
-  p.pending.store(p.size - 1, std::memory_order_relaxed);
+  const uint64_t gen = p.generation.load(std::memory_order_relaxed) + 1;
+  // The gate opens (release: the fields above) before the generation is published.
+  p.gate.store(((gen & 0xFFFFFFFFu) << 32) | Impl::kOpen, std::memory_order_release);
   {
     // Publishing under sleepMutex closes the race with a worker that is about to sleep.
     std::lock_guard<std::mutex> lock(p.sleepMutex);
-    p.generation.fetch_add(1, std::memory_order_acq_rel);
+    p.generation.store(gen, std::memory_order_release);
   }
   p.sleepCv.notify_all();
   tInRegion = true;
   p.work(0);
   tInRegion = false;
+  // Every task is claimed now (work() drained every range); close the gate once the workers
+  // inside have finished theirs.
+  const uint64_t open = ((gen & 0xFFFFFFFFu) << 32) | Impl::kOpen;
   int iter = 0;
-  while (p.pending.load(std::memory_order_acquire) != 0) {
+  for (;;) {
+    uint64_t expect = open;
+    if (p.gate.compare_exchange_weak(expect, open & ~Impl::kOpen, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
     QINT8_PAUSE();
     if (++iter > 4096) std::this_thread::yield();
   }

@@ -114,6 +114,27 @@ void runCase(const Case& cc, uint64_t seed) {
           return;
         }
     }
+    {  // a residual sum: y = act((conv + bias) + sum), the unfused Conv -> Add -> activation
+      ConvF32Config c3 = c;
+      c3.act = Activation{};
+      std::vector<float> plain(ysize), sum(ysize), want3(ysize);
+      convF32Reference(c3, x.data(), cc.n, cc.h, cc.w, plain.data());
+      for (auto& v : sum) v = rng.uniformf(-1, 1);
+      if (ysize > 4) sum[3] = -std::numeric_limits<float>::infinity();
+      for (size_t at = 0; at < ysize; ++at) want3[at] = applyActivation(c.act, plain[at] + sum[at]);
+      for (int threads : {1, 2}) {
+        std::vector<float> got(ysize, 9.0f);
+        conv->run(x.data(), cc.n, cc.h, cc.w, got.data(), nullptr, threads, sum.data());
+        for (size_t at = 0; at < ysize; ++at)
+          if (!sameBits(got[at], want3[at])) {
+            char m[200];
+            std::snprintf(m, sizeof m, " sum isa=%s algo=%s threads=%d: first mismatch at %zu of %zu: got %.9g want %.9g", isaName(isa),
+                          conv->algorithm(), threads, at, ysize, got[at], want3[at]);
+            qt::fail(__FILE__, __LINE__, describe(cc) + m);
+            return;
+          }
+      }
+    }
     if (cc.bias) {  // a run-time bias replaces the configured one
       std::vector<float> got(ysize), want2(ysize);
       std::vector<float> bias2(cc.cout);

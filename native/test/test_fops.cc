@@ -12,6 +12,7 @@
 #include "qint8/cpu.h"
 #include "qint8/op.h"
 #include "qint8/threadpool.h"
+#include "../runtime/fops_common.h"
 
 using namespace qint8;
 
@@ -359,4 +360,28 @@ TEST(fops_ops_identical_across_isas_and_threads) {
       ins[1].shape = Shape{0};
       runAll("Resize", a, ins, {make(ElemType::kF32, Shape{2, 8, 80, 61})});
     }
+}
+
+TEST(fops_small_ints_inline_and_heap) {
+  // Inline up to 16 values, heap beyond, back inline when shrunk; copies are deep.
+  qint8::fops::SmallInts a;
+  for (int64_t i = 0; i < 40; ++i) {
+    a.push_back(i * 3 - 7);
+    CHECK(a.size() == static_cast<size_t>(i + 1));
+    for (int64_t j = 0; j <= i; ++j) CHECK(a[static_cast<size_t>(j)] == j * 3 - 7);
+  }
+  qint8::fops::SmallInts b = a;
+  a[20] = 99;
+  CHECK(b[20] == 53);
+  a.resize(10);
+  CHECK(a.size() == 10 && a[9] == 20 && a[0] == -7);
+  std::vector<int64_t> v{1, 2, 3};
+  b = v;
+  CHECK(b.size() == 3 && b[2] == 3);
+  b.assign(20, 5);
+  int64_t sum = 0;
+  for (int64_t x : b) sum += x;
+  CHECK(sum == 100);
+  a = b;
+  CHECK(a.size() == 20 && a[19] == 5);
 }

@@ -52,3 +52,85 @@ export function fuseActivations(g: Graph): number {
   g.nodes = g.nodes.filter((n) => !drop.has(n));
   return fused;
 }
+
+/**
+ * Residual fusion: Add(Conv(x), r), optionally followed by an activation (as above), becomes one
+ * qint8.FusedConv with r as a fourth input "Sum" (bias input 2 left empty when absent) and
+ * activation = the activation or 'None': y = act((conv + bias) + r), the unfused graph's order of
+ * operations (float addition is commutative bit for bit, so Add(r, conv) is the same). Only a
+ * plain 2-D Conv (4-D X, constant W and B, no activation of its own) whose output feeds nothing
+ * but this Add, with both Add operands of one float32 shape (no broadcasting: equal dims, a
+ * symbolic dim only against the same symbol; the engine op re-checks the shapes at run time). The fused
+ * node takes the Add's place in the node order (r is computed by then). Returns the count fused.
+ */
+export function fuseResidualAdd(g: Graph): number {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  const position = new Map<Node, number>(g.nodes.map((n, i) => [n, i]));
+  const shapeOf = (v: string) => g.info(v).shape;
+  const plans = new Map<Node, { conv: Node; act?: Node; params: number[]; other: string }>();
+  const taken = new Set<Node>();
+  for (const add of g.nodes) {
+    if (add.domain !== '' || add.opType !== 'Add' || add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) continue;
+    const y = add.outputs[0];
+    if (g.info(y).dtype !== 'float32') continue;
+    const sa = shapeOf(add.inputs[0]);
+    const sb = shapeOf(add.inputs[1]);
+    if (!sa || !sb || sa.length !== 4 || sb.length !== 4 || sa.some((d, i) => d !== sb[i])) continue;
+    let best: { conv: Node; other: string } | undefined;
+    for (const i of [0, 1]) {
+      const v = add.inputs[i];
+      const other = add.inputs[1 - i];
+      const p = producers.get(v);
+      if (!p || p.domain !== '' || p.opType !== 'Conv' || taken.has(p)) continue;
+      if ((consumers.get(v) ?? []).length !== 1 || g.isOutput(v)) continue;
+      if (g.constants.has(other) || g.info(other).dtype !== 'float32') continue;
+      if (!p.inputs[1] || !g.constants.has(p.inputs[1]) || (p.inputs[2] && !g.constants.has(p.inputs[2]))) continue;
+      if (p.inputs.length > 3) continue;
+      // Of two candidate convs, the later one (its output is the younger value).
+      if (!best || position.get(p)! > position.get(best.conv)!) best = { conv: p, other };
+    }
+    if (!best) continue;
+    let act: Node | undefined;
+    let ps: number[] = [];
+    const next = consumers.get(y) ?? [];
+    if (next.length === 1 && !g.isOutput(y) && next[0].domain === '' && next[0].inputs[0] === y) {
+      const a = next[0];
+      const p = ['Relu', 'Clip', 'LeakyRelu', 'HardSigmoid', 'HardSwish'].includes(a.opType) ? params(g, a) : undefined;
+      if (p) {
+        act = a;
+        ps = p;
+      }
+    }
+    taken.add(best.conv);
+    plans.set(add, { conv: best.conv, act, params: ps, other: best.other });
+  }
+  if (plans.size === 0) return 0;
+  const drop = new Set<Node>();
+  for (const [add, pl] of plans) {
+    const p = pl.conv;
+    const inputs = p.inputs.slice();
+    while (inputs.length < 3) inputs.push('');
+    g.values.delete(p.outputs[0]);
+    p.inputs = [...inputs, pl.other];
+    p.opType = 'FusedConv';
+    p.domain = 'qint8';
+    p.attrs = { ...p.attrs, activation: pl.act ? pl.act.opType : 'None', activation_params: pl.params };
+    if (pl.act) {
+      g.values.delete(add.outputs[0]);
+      p.outputs = [pl.act.outputs[0]];
+      drop.add(pl.act);
+    } else {
+      p.outputs = [add.outputs[0]];
+    }
+  }
+  const moved = new Set([...plans.values()].map((pl) => pl.conv));
+  const out: Node[] = [];
+  for (const n of g.nodes) {
+    if (moved.has(n) || drop.has(n)) continue;
+    const pl = plans.get(n);
+    out.push(pl ? pl.conv : n);
+  }
+  g.nodes = out;
+  return plans.size;
+}

@@ -4,7 +4,8 @@
 //
 // - Spatial ops on 4-D inputs (Conv, FusedConv, ConvTranspose, MaxPool without Indices,
 //   AveragePool, GlobalAveragePool, BatchNormalization, InstanceNormalization, Resize) become
-//   their qint8.Nhwc<Op> twins: X and Y channels-last, everything else unchanged.
+//   their qint8.Nhwc<Op> twins: X and Y channels-last (and a FusedConv's residual Sum input),
+//   everything else unchanged.
 // - Layout-agnostic ops (elementwise unary/binary/variadic ops, Where, Concat) run in whatever
 //   layout their 4-D inputs have: if any is channels-last, the op runs channels-last; constant
 //   operands are permuted at compile time (a rank < 4 constant is first viewed at rank 4, as
@@ -119,9 +120,10 @@ export function planLayout(g: Graph): LayoutReport {
       ((NHWC_BASES as readonly string[]).includes(base) || qbase) &&
       rank(x) === 4 &&
       !(n.opType === 'MaxPool' && n.outputs.length > 1 && n.outputs[1]) &&
-      n.inputs.slice(1).every((i) => !i || g.constants.has(i) || n.opType === 'Resize' || qbase);
+      n.inputs.slice(1).every((i, j) => !i || g.constants.has(i) || n.opType === 'Resize' || qbase || (base === 'FusedConv' && j === 2));
     if (spatial) {
-      n.inputs = [nhwcOf(x), ...n.inputs.slice(1).map(nchwOf)];
+      // A FusedConv's Sum (input 3, a residual of Y's shape) is read in Y's layout.
+      n.inputs = [nhwcOf(x), ...n.inputs.slice(1).map((i, j) => (base === 'FusedConv' && j === 2 && i ? nhwcOf(i) : nchwOf(i)))];
       n.opType = `Nhwc${base}`;
       n.domain = 'qint8';
       n.outputs = n.outputs.slice(0, 1);

@@ -65,8 +65,11 @@ class ConvF32 {
   const char* algorithm() const;
 
   // y (NHWC, n x oh x ow x cout) = conv(x (NHWC, n x h x w x cin)). bias, when given, replaces
-  // the configured bias for this call (a bias that is not a constant of the graph).
-  void run(const float* x, int n, int h, int w, float* y, const float* bias = nullptr, int maxThreads = 0) const;
+  // the configured bias for this call (a bias that is not a constant of the graph). sum, when
+  // given (NHWC, the shape of y, not overlapping y), is added after the bias and before the
+  // activation: y = act((conv + bias) + sum), the order of an unfused Conv -> Add -> activation.
+  void run(const float* x, int n, int h, int w, float* y, const float* bias = nullptr, int maxThreads = 0,
+           const float* sum = nullptr) const;
 
   struct Impl;
 

@@ -1,10 +1,11 @@
 // qint8 — float32 GEMM (SGEMM) with a fused epilogue.
 //
-//   C[i][j] = act( alpha * sum_k A[i][k] * B[k][j]  + bias[j] )
+//   C[i][j] = act( alpha * sum_k A[i][k] * B[k][j]  + bias[j]  + S[i][j] )
 //
 // Numerics (the same on every ISA, bit for bit): the sum is one chain of fused multiply-adds in
 // increasing k, starting from +0 (acc = fma(A[i][k], B[k][j], acc)); then, in this order and only
-// when present, acc * alpha (skipped when alpha == 1), + bias[j], the activation (activation.h).
+// when present, acc * alpha (skipped when alpha == 1), + bias[j], + S[i][j] (a residual "sum"
+// input, e.g. a fused Conv + Add), the activation (activation.h).
 // A K split (cache blocking) stores the running sum in C and continues the same chain, so it
 // changes nothing. sgemmReference() is that definition as plain loops.
 //
@@ -26,6 +27,8 @@ namespace qint8 {
 struct SgemmEpilogue {
   float alpha = 1.0f;           // multiplies the sum (skipped when 1)
   const float* bias = nullptr;  // per output column, indexed from the first column of C (may be null)
+  const float* sum = nullptr;   // S: an m x n matrix added after the bias (may be null), element
+  size_t ldsum = 0;             //   (i, j) at sum[i * ldsum + j], indexed like C
   Activation act;
 };
 
@@ -70,7 +73,7 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
 void sgemmIndirect(const SgemmPacked& b, const float* const* rows, int segments, int segLen, int m, int col0, int col1,
                    float* c, size_t ldc, const SgemmEpilogue& ep);
 
-// Applies the epilogue (alpha, bias, activation) to an m x n block of C in place, on `isa`.
+// Applies the epilogue (alpha, bias, sum, activation) to an m x n block of C in place, on `isa`.
 void sgemmApplyEpilogue(Isa isa, float* c, size_t ldc, int m, int n, const SgemmEpilogue& ep);
 
 // The spec, straight from the definition: element (i, kk) of A at a[i * sam + kk * sak], (kk, j)

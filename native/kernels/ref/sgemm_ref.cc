@@ -11,16 +11,19 @@ namespace {
 constexpr int kNR = 16;
 constexpr int kMR = 4;
 
-static inline float epilogueOne(float v, size_t j, const float* bias, float alpha, const Activation& act) {
+static inline float epilogueOne(float v, size_t j, const float* bias, float alpha, const float* sum, const Activation& act) {
   if (alpha != 1.0f) v = v * alpha;
   if (bias) v = v + bias[j];
+  if (sum) v = v + sum[j];
   return applyActivation(act, v);
 }
 
-void refEpilogue(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act) {
-  if (alpha == 1.0f && !bias && act.kind == ActKind::kNone) return;
+void refEpilogue(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                 const Activation& act) {
+  if (alpha == 1.0f && !bias && !sum && act.kind == ActKind::kNone) return;
   for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) c[i * ldc + j] = epilogueOne(c[i * ldc + j], j, bias, alpha, act);
+    for (int j = 0; j < n; ++j)
+      c[i * ldc + j] = epilogueOne(c[i * ldc + j], j, bias, alpha, sum ? sum + i * ldsum : nullptr, act);
 }
 
 void refTile(const SgemmTileArgs& t) {
@@ -39,7 +42,9 @@ void refTile(const SgemmTileArgs& t) {
         }
         crow[j] = acc;
       }
-      if (t.final) refEpilogue(crow, t.ldc, 1, w, t.ep->bias ? t.ep->bias + n0 : nullptr, t.ep->alpha, t.ep->act);
+      if (t.final)
+        refEpilogue(crow, t.ldc, 1, w, t.ep->bias ? t.ep->bias + n0 : nullptr, t.ep->alpha,
+                    t.ep->sum ? t.ep->sum + i * t.ep->ldsum + n0 : nullptr, t.ep->ldsum, t.ep->act);
     }
   }
 }
@@ -75,7 +80,7 @@ void sgemmReference(const float* a, ptrdiff_t sam, ptrdiff_t sak, const float* b
     for (int j = 0; j < n; ++j) {
       float acc = 0.0f;
       for (int kk = 0; kk < k; ++kk) acc = std::fma(a[i * sam + kk * sak], b[kk * sbk + j * sbn], acc);
-      c[i * ldc + j] = epilogueOne(acc, static_cast<size_t>(j), ep.bias, ep.alpha, ep.act);
+      c[i * ldc + j] = epilogueOne(acc, static_cast<size_t>(j), ep.bias, ep.alpha, ep.sum ? ep.sum + i * ep.ldsum : nullptr, ep.act);
     }
 }
 

@@ -26,32 +26,36 @@ static inline void storeN(float* p, __m256 v, int valid) {
 // ---- epilogue ----------------------------------------------------------------------------------
 
 template <ActKind K>
-static void epilogueImpl(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act) {
+static void epilogueImpl(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                         const Activation& act) {
   const ActConsts256 k(act);
   const bool scale = alpha != 1.0f;
   const __m256 va = _mm256_set1_ps(alpha);
   for (int i = 0; i < m; ++i) {
     float* row = c + i * ldc;
+    const float* srow = sum ? sum + i * ldsum : nullptr;
     for (int j = 0; j < n; j += kVL) {
       __m256 v = loadN(row + j, n - j);
       if (scale) v = _mm256_mul_ps(v, va);
       if (bias) v = _mm256_add_ps(v, loadN(bias + j, n - j));
+      if (srow) v = _mm256_add_ps(v, loadN(srow + j, n - j));
       v = act256<K>(v, k);
       storeN(row + j, v, n - j);
     }
   }
 }
 
-void epilogue256(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act) {
+void epilogue256(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                 const Activation& act) {
   switch (act.kind) {
     case ActKind::kNone:
-      if (alpha != 1.0f || bias) epilogueImpl<ActKind::kNone>(c, ldc, m, n, bias, alpha, act);
+      if (alpha != 1.0f || bias || sum) epilogueImpl<ActKind::kNone>(c, ldc, m, n, bias, alpha, sum, ldsum, act);
       break;
-    case ActKind::kRelu: epilogueImpl<ActKind::kRelu>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kClip: epilogueImpl<ActKind::kClip>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kLeakyRelu: epilogueImpl<ActKind::kLeakyRelu>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kHardSigmoid: epilogueImpl<ActKind::kHardSigmoid>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kHardSwish: epilogueImpl<ActKind::kHardSwish>(c, ldc, m, n, bias, alpha, act); break;
+    case ActKind::kRelu: epilogueImpl<ActKind::kRelu>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kClip: epilogueImpl<ActKind::kClip>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kLeakyRelu: epilogueImpl<ActKind::kLeakyRelu>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kHardSigmoid: epilogueImpl<ActKind::kHardSigmoid>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kHardSwish: epilogueImpl<ActKind::kHardSwish>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
   }
 }
 
@@ -109,11 +113,14 @@ static QINT8_ALWAYS_INLINE void microTile(const float* const* QINT8_RESTRICT row
 template <int NV>
 static void panelRows(const SgemmTileArgs& t, const float* b, int bw, int n0, int nvalid) {
   const float* bias = t.ep->bias ? t.ep->bias + n0 : nullptr;
+  const float* sum = t.ep->sum ? t.ep->sum + n0 : nullptr;
   int i = 0;
   for (; i + kMR <= t.m; i += kMR) {
     microTile<kMR, NV>(t.rows + i * t.rowStride, t.rowStride, t.nseg, t.segOff, t.segLen, b, bw, t.c + i * t.ldc + n0,
                        t.ldc, nvalid, t.accumulate);
-    if (t.final) epilogue256(t.c + i * t.ldc + n0, t.ldc, kMR, nvalid, bias, t.ep->alpha, t.ep->act);
+    if (t.final)
+      epilogue256(t.c + i * t.ldc + n0, t.ldc, kMR, nvalid, bias, t.ep->alpha, sum ? sum + i * t.ep->ldsum : nullptr,
+                 t.ep->ldsum, t.ep->act);
   }
   const int rem = t.m - i;
   if (rem == 0) return;
@@ -128,7 +135,8 @@ static void panelRows(const SgemmTileArgs& t, const float* b, int bw, int n0, in
 #undef QINT8_REM_CASE
     default: break;
   }
-  if (t.final) epilogue256(c, t.ldc, rem, nvalid, bias, t.ep->alpha, t.ep->act);
+  if (t.final)
+    epilogue256(c, t.ldc, rem, nvalid, bias, t.ep->alpha, sum ? sum + i * t.ep->ldsum : nullptr, t.ep->ldsum, t.ep->act);
 }
 
 void tile256(const SgemmTileArgs& t) {

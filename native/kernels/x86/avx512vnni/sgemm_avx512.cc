@@ -44,33 +44,37 @@ static inline __mmask16 colMask(int valid) {
 // ---- epilogue ----------------------------------------------------------------------------------
 
 template <ActKind K>
-static void epilogueImpl(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act) {
+static void epilogueImpl(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                         const Activation& act) {
   const ActConsts512 k(act);
   const bool scale = alpha != 1.0f;
   const __m512 va = _mm512_set1_ps(alpha);
   for (int i = 0; i < m; ++i) {
     float* row = c + i * ldc;
+    const float* srow = sum ? sum + i * ldsum : nullptr;
     for (int j = 0; j < n; j += kVL) {
       const __mmask16 mk = colMask(n - j);
       __m512 v = _mm512_maskz_loadu_ps(mk, row + j);
       if (scale) v = _mm512_mul_ps(v, va);
       if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, bias + j));
+      if (srow) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk, srow + j));
       v = act512<K>(v, k);
       _mm512_mask_storeu_ps(row + j, mk, v);
     }
   }
 }
 
-void epilogue512(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const Activation& act) {
+void epilogue512(float* c, size_t ldc, int m, int n, const float* bias, float alpha, const float* sum, size_t ldsum,
+                 const Activation& act) {
   switch (act.kind) {
     case ActKind::kNone:
-      if (alpha != 1.0f || bias) epilogueImpl<ActKind::kNone>(c, ldc, m, n, bias, alpha, act);
+      if (alpha != 1.0f || bias || sum) epilogueImpl<ActKind::kNone>(c, ldc, m, n, bias, alpha, sum, ldsum, act);
       break;
-    case ActKind::kRelu: epilogueImpl<ActKind::kRelu>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kClip: epilogueImpl<ActKind::kClip>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kLeakyRelu: epilogueImpl<ActKind::kLeakyRelu>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kHardSigmoid: epilogueImpl<ActKind::kHardSigmoid>(c, ldc, m, n, bias, alpha, act); break;
-    case ActKind::kHardSwish: epilogueImpl<ActKind::kHardSwish>(c, ldc, m, n, bias, alpha, act); break;
+    case ActKind::kRelu: epilogueImpl<ActKind::kRelu>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kClip: epilogueImpl<ActKind::kClip>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kLeakyRelu: epilogueImpl<ActKind::kLeakyRelu>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kHardSigmoid: epilogueImpl<ActKind::kHardSigmoid>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
+    case ActKind::kHardSwish: epilogueImpl<ActKind::kHardSwish>(c, ldc, m, n, bias, alpha, sum, ldsum, act); break;
   }
 }
 
@@ -136,11 +140,14 @@ template <int NV>
 static void panelRows(const SgemmTileArgs& t, const float* b, int n0, int nvalid) {
   constexpr int kMR = mrFor<NV>();
   const float* bias = t.ep->bias ? t.ep->bias + n0 : nullptr;
+  const float* sum = t.ep->sum ? t.ep->sum + n0 : nullptr;
   int i = 0;
   for (; i + kMR <= t.m; i += kMR) {
     microTile<kMR, NV>(t.rows + i * t.rowStride, t.rowStride, t.nseg, t.segOff, t.segLen, b, t.c + i * t.ldc + n0,
                        t.ldc, nvalid, t.accumulate);
-    if (t.final) epilogue512(t.c + i * t.ldc + n0, t.ldc, kMR, nvalid, bias, t.ep->alpha, t.ep->act);
+    if (t.final)
+      epilogue512(t.c + i * t.ldc + n0, t.ldc, kMR, nvalid, bias, t.ep->alpha, sum ? sum + i * t.ep->ldsum : nullptr,
+                 t.ep->ldsum, t.ep->act);
   }
   const int rem = t.m - i;
   if (rem == 0) return;
@@ -158,7 +165,8 @@ static void panelRows(const SgemmTileArgs& t, const float* b, int n0, int nvalid
 #undef QINT8_REM_CASE
     default: break;
   }
-  if (t.final) epilogue512(c, t.ldc, rem, nvalid, bias, t.ep->alpha, t.ep->act);
+  if (t.final)
+    epilogue512(c, t.ldc, rem, nvalid, bias, t.ep->alpha, sum ? sum + i * t.ep->ldsum : nullptr, t.ep->ldsum, t.ep->act);
 }
 
 void tile512(const SgemmTileArgs& t) {
