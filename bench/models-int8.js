@@ -2,6 +2,10 @@
 // classifier and recognizer at batch 1 and 8, 1 and 2 threads:
 //   qint8 int8      qint8's static QDQ model (scripts/accuracy.js writes it to models-cache/qint8/;
 //                   quantized here with the same calibration data when it is missing), on qint8
+//   qint8 int8 inline  the same model and session options with inlineRunMicros: Infinity, i.e.
+//                   run() on the calling thread, as onnxruntime-node 1.30's run() does (a
+//                   setImmediate, then a synchronous run); the default run() hops to a worker
+//                   thread, which costs 20-60 us per call on this VM
 //   qint8 fp32      the float model on qint8
 //   ort fp32        the float model on onnxruntime-node
 //   ort QDQ         onnxruntime's own quantize_static QDQ model (MinMax; scripts/ort_quantize_peers.py)
@@ -104,6 +108,7 @@ async function main() {
     const input = D.MODELS[kind].input;
     const variants = [
       { impl: 'qint8 int8', engine: 'qint8', file: await staticModel(kind, method) },
+      { impl: 'qint8 int8 inline', engine: 'qint8', file: await staticModel(kind, method), options: { inlineRunMicros: Infinity } },
       { impl: 'qint8 fp32', engine: 'qint8', file: D.MODELS[kind].file },
       { impl: 'ort fp32', engine: 'onnxruntime', file: D.MODELS[kind].file },
       { impl: 'ort QDQ', engine: 'onnxruntime', file: peer(kind, 'ort_qdq_minmax') },
@@ -122,7 +127,7 @@ async function main() {
       q.configure({ threads });
       const sessions = [];
       for (const v of variants) {
-        if (v.engine === 'qint8') v.session = await q.InferenceSession.create(v.file, { intraOpNumThreads: threads });
+        if (v.engine === 'qint8') v.session = await q.InferenceSession.create(v.file, { intraOpNumThreads: threads, ...(v.options ?? {}) });
         else v.session = await ort.InferenceSession.create(v.file, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: ORT_NO_SPIN });
         sessions.push(v.session);
       }

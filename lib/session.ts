@@ -49,7 +49,9 @@ export interface SessionOptions {
   /**
    * run() executes a plan whose previous run took at most this many microseconds on the calling
    * thread and returns a settled promise: for such a plan the async hop (a libuv thread woken,
-   * then the event loop) costs the event loop more than the run itself. Default 10; 0 = always hop.
+   * then the event loop) costs the event loop more than the run itself. Default 10; 0 = always hop;
+   * Infinity = every run on the calling thread (what onnxruntime-node 1.30's run() does: a
+   * setImmediate, then a synchronous run that blocks the event loop).
    */
   inlineRunMicros?: number;
   [other: string]: unknown;
@@ -121,8 +123,8 @@ export class InferenceSession {
     const isa = opts.isa === undefined ? undefined : checkIsa(opts.isa);
     this.maxThreads = opts.intraOpNumThreads === undefined || opts.intraOpNumThreads === 0 ? 0 : checkSize(opts.intraOpNumThreads, 'intraOpNumThreads');
     const inlineUs = opts.inlineRunMicros ?? 10;
-    if (typeof inlineUs !== 'number' || !Number.isFinite(inlineUs) || inlineUs < 0)
-      throw new RangeError(`inlineRunMicros must be a finite number >= 0, got ${String(inlineUs)}`);
+    if (typeof inlineUs !== 'number' || !(inlineUs >= 0))
+      throw new RangeError(`inlineRunMicros must be a number >= 0 (or Infinity), got ${String(inlineUs)}`);
     this.inlineNs = inlineUs * 1000;
     const meta = (name: string, dtype: DType | undefined, shape: (number | string)[] | undefined): ValueMetadata => ({
       name,

@@ -79,7 +79,13 @@ describe('InferenceSession', () => {
     // 0 = always hop; results are the same either way.
     const h = await InferenceSession.create(qdqGraph(), { inlineRunMicros: 0 });
     for (let i = 0; i < 3; i++) expect(Array.from((await h.run({ x })).y.data as Float32Array)).toEqual(want);
-    await expect(InferenceSession.create(qdqGraph(), { inlineRunMicros: -1 })).rejects.toThrow(/inlineRunMicros must be a finite number >= 0/);
+    // Infinity: every run on the calling thread, the first one too.
+    const inl = await InferenceSession.create(qdqGraph(), { inlineRunMicros: Infinity });
+    const y3 = new Tensor('float32', new Float32Array(16), [2, 8]);
+    const first = inl.run({ x }, { y: y3 });
+    expect(Array.from(y3.data as Float32Array)).toEqual(want);
+    await first;
+    await expect(InferenceSession.create(qdqGraph(), { inlineRunMicros: -1 })).rejects.toThrow(/inlineRunMicros must be a number >= 0/);
     await expect(InferenceSession.create(qdqGraph(), { inlineRunMicros: Number.NaN })).rejects.toThrow(/inlineRunMicros/);
   });
 
