@@ -19,6 +19,7 @@ struct DwConvArgs {
   uint8_t* y;             // one image, NHWC, element size by ep.kind
   int oyBegin, oyEnd;     // output rows to produce
   void* scratch;          // scratchBytes() bytes, 64-byte aligned
+  bool vbmi = false;      // the CPU has AVX512_VBMI (the AVX-512 kernel may use vpermt2b)
 };
 
 struct DwKernelTable {
