@@ -251,7 +251,7 @@ static inline void lanesToOrder(__m512i& a0, __m512i& a1, __m512i& a2, __m512i& 
 // REQ: u8/s8 output (else f32/s32). KH/JJ: kernel rows and tap groups, 0 = from the arguments.
 // HOIST (KH = 3, JJ = 1, one phase): the 12 weight vectors and the scales stay in registers.
 // NOMIN (REQ only): no float product can reach 2^30 in magnitude or be a NaN (checked per call,
-// noOverflow()), so the upper clamp moves after the rounding, onto the bytes (see the stage).
+// dwNoOverflow()), so the upper clamp moves after the rounding, onto the bytes (see the stage).
 template <bool REQ, int KH, int JJ, bool HOIST, int KW = 0, bool NOMIN = false>
 static void runImpl(const DwConvArgs& a) {
   const Geo g = geo(a);
@@ -491,19 +491,6 @@ static void runImpl(const DwConvArgs& a) {
 }
 #undef DW_RN
 
-// Whether no requantization product can reach 2^30 in magnitude (or be a NaN / infinite): the
-// accumulators are bounded by |bias32| + kh * kw * 255 * 128 per channel.
-static bool noOverflow(const DwConvArgs& a) {
-  const double taps = static_cast<double>(a.kh) * a.kw * 255.0 * 128.0;
-  for (int ch = 0; ch < a.c; ++ch) {
-    const double b = a.ep.bias32 ? static_cast<double>(a.ep.bias32[ch]) : 0.0;
-    const double m = a.ep.scale ? static_cast<double>(a.ep.scale[ch]) : 0.0;
-    const double v = ((b < 0 ? -b : b) + taps) * (m < 0 ? -m : m);
-    if (!(v < 1073741824.0)) return false;  // also false for a NaN or infinite scale
-  }
-  return true;
-}
-
 void run(const DwConvArgs& a) {
   const bool req = a.ep.kind == GemmOut::kU8 || a.ep.kind == GemmOut::kS8;
   const int J = groups4(a.kw);
@@ -516,7 +503,7 @@ void run(const DwConvArgs& a) {
   else runImpl<R, 0, 0, false, 0, N>(a);
   if (!req) {
     DW_DISPATCH(false, false)
-  } else if (noOverflow(a)) {
+  } else if (dwNoOverflow(a)) {
     DW_DISPATCH(true, true)
   } else {
     DW_DISPATCH(true, false)
