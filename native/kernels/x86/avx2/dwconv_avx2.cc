@@ -9,8 +9,8 @@
 // q (q = 0, 1) holds channels 4q + j (lane 0) and 8 + 4q + j (lane 1) in dword 4L + j; weights
 // and per-channel arrays use the same order, and packssdw puts the channels back in order.
 //
-// u8/s8 output with dwNoOverflow() (no product can reach 2^30): two pixels per step (each weight
-// vector loaded once for both), rounding before the clamp and clamping the bytes.
+// u8/s8 output with dwNoOverflow() (no product can reach 2^30): four (then two) pixels per step
+// (each weight vector loaded once for all), rounding before the clamp and clamping the bytes.
 #include <immintrin.h>
 
 #include <cstring>
@@ -85,6 +85,26 @@ static inline void permuted(const void* src, int c, int b, int q, void* dst8) {
   std::memcpy(dst8, tmp, sizeof tmp);
 }
 
+// The u8/s8 stage of two pixels (accumulators a0, a1 and b0, b1 of one 16-channel block) when
+// dwNoOverflow() holds: round, pack both pixels, add the zero point, clamp the bytes; the pixels
+// go to out and out + c.
+template <GemmOut OUT>
+static QINT8_ALWAYS_INLINE void stage2(__m256i a0, __m256i a1, __m256i b0, __m256i b1, const float (*scale)[8], __m256i zp16,
+                                       __m256i lo8, __m256i hi8, uint8_t* out, int c) {
+  const __m256 s0 = _mm256_load_ps(scale[0]), s1 = _mm256_load_ps(scale[1]);
+  const __m256i qa0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a0), s0));
+  const __m256i qa1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a1), s1));
+  const __m256i qb0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b0), s0));
+  const __m256i qb1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b1), s1));
+  const __m256i wa = _mm256_adds_epi16(_mm256_packs_epi32(qa0, qa1), zp16);  // pixel A, channels in order
+  const __m256i wb = _mm256_adds_epi16(_mm256_packs_epi32(qb0, qb1), zp16);
+  __m256i b8 = OUT == GemmOut::kU8 ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  b8 = OUT == GemmOut::kU8 ? _mm256_min_epu8(_mm256_max_epu8(b8, lo8), hi8) : _mm256_min_epi8(_mm256_max_epi8(b8, lo8), hi8);
+  b8 = _mm256_permute4x64_epi64(b8, 0xD8);  // A 0..15 | B 0..15
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(b8));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), _mm256_extracti128_si256(b8, 1));
+}
+
 // NOMIN (u8/s8 only): dwNoOverflow() holds, so the u8/s8 stage rounds first and clamps the bytes
 // (one max and one min instead of 4 float ops per 16 channels), two pixels at a time.
 template <GemmOut OUT, bool NOMIN = false>
@@ -138,13 +158,39 @@ static void runImpl(const DwConvArgs& a) {
       }
       int ox0 = 0;
       if (NOMIN && valid >= 16) {
-        // Two pixels per step: each weight vector is loaded once for both.
+        // Four, then two pixels per step: each weight vector is loaded once for all of them.
+        const size_t step = static_cast<size_t>(a.sw) * 64;
+        uint8_t* const rowOut = a.y + static_cast<size_t>(oy) * a.ow * a.c + b * kBlock;
+        for (; ox0 + 3 < a.ow; ox0 += 4) {
+          __m256i a0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[0]));
+          __m256i a1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[1]));
+          __m256i b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+          const int16_t* wk = wb;
+          for (int ky = 0; ky < a.kh; ++ky) {
+            const uint8_t* T = rows[ky];
+            for (int j = 0; j < J; ++j, wk += 32) {
+              const uint8_t* t = T + static_cast<size_t>(ox0 * a.sw + 2 * j * a.dw) * 64;
+              const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk));
+              const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk + 16));
+              maddAcc(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t)), w0);
+              maddAcc(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 32)), w1);
+              maddAcc(b0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step)), w0);
+              maddAcc(b1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step + 32)), w1);
+              maddAcc(c0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 2 * step)), w0);
+              maddAcc(c1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 2 * step + 32)), w1);
+              maddAcc(d0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 3 * step)), w0);
+              maddAcc(d1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 3 * step + 32)), w1);
+            }
+          }
+          uint8_t* out = rowOut + static_cast<size_t>(ox0) * a.c;
+          stage2<OUT>(a0, a1, b0, b1, scale, zp16, lo8, hi8, out, a.c);
+          stage2<OUT>(c0, c1, d0, d1, scale, zp16, lo8, hi8, out + 2 * static_cast<size_t>(a.c), a.c);
+        }
         for (; ox0 + 1 < a.ow; ox0 += 2) {
           __m256i a0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[0]));
           __m256i a1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[1]));
           __m256i b0 = a0, b1 = a1;
           const int16_t* wk = wb;
-          const size_t step = static_cast<size_t>(a.sw) * 64;
           for (int ky = 0; ky < a.kh; ++ky) {
             const uint8_t* T = rows[ky];
             for (int j = 0; j < J; ++j, wk += 32) {
@@ -157,19 +203,7 @@ static void runImpl(const DwConvArgs& a) {
               maddAcc(b1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step + 32)), w1);
             }
           }
-          const __m256 s0 = _mm256_load_ps(scale[0]), s1 = _mm256_load_ps(scale[1]);
-          const __m256i qa0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a0), s0));
-          const __m256i qa1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a1), s1));
-          const __m256i qb0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b0), s0));
-          const __m256i qb1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b1), s1));
-          const __m256i wa = _mm256_adds_epi16(_mm256_packs_epi32(qa0, qa1), zp16);  // pixel A, channels in order
-          const __m256i wbv = _mm256_adds_epi16(_mm256_packs_epi32(qb0, qb1), zp16);
-          __m256i b8 = OUT == GemmOut::kU8 ? _mm256_packus_epi16(wa, wbv) : _mm256_packs_epi16(wa, wbv);
-          b8 = OUT == GemmOut::kU8 ? _mm256_min_epu8(_mm256_max_epu8(b8, lo8), hi8) : _mm256_min_epi8(_mm256_max_epi8(b8, lo8), hi8);
-          b8 = _mm256_permute4x64_epi64(b8, 0xD8);  // A 0..15 | B 0..15
-          uint8_t* out = a.y + ((static_cast<size_t>(oy) * a.ow + ox0) * a.c + b * kBlock);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(b8));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(out + a.c), _mm256_extracti128_si256(b8, 1));
+          stage2<OUT>(a0, a1, b0, b1, scale, zp16, lo8, hi8, rowOut + static_cast<size_t>(ox0) * a.c, a.c);
         }
       }
       for (int ox = ox0; ox < a.ow; ++ox) {
