@@ -548,7 +548,8 @@ std::vector<uint8_t> runDwTable(const DwKernelTable& t, DwConvArgs a, const std:
 
 TEST(depthwise_kernels_with_and_without_vbmi_match_reference) {
   // The AVX-512 kernel's AVX512_VBMI transform (vpermt2b of two loads, used for windows whose
-  // taps lie within 128 bytes: dilation * channels <= 32 at stride 1, channels >= 64 at stride 2)
+  // taps lie within 128 bytes: (kw - 1) * dilation * channels <= 64, e.g. 3x3 at stride 1 with up
+  // to 32 channels)
   // and its requantization without the float upper clamp (used when no product can reach 2^30:
   // checked per call) against the reference kernel, with DwConvArgs::vbmi forced off and on (on
   // only where the CPU has VBMI), and with scales that keep or defeat the overflow bound (large,

@@ -30,8 +30,9 @@
 // (P x KH x J x 256 bytes) and per-channel arrays (built per call for the phases a row uses).
 //
 // With AVX512_VBMI (DwConvArgs::vbmi, from the CPU's features), a window whose taps all lie within
-// 128 bytes of its first tap (one tap group; stride 1 with dilation * c <= 32, or c >= 64 at
-// stride 2) is transformed by 4 vpermt2b of two loads instead of 8 unpacks of kw loads. When no
+// 128 bytes of its first tap (one tap group, (kw - 1) * dilation * c <= 64: at stride 1 with
+// kw = 3, c <= 32; at stride 2 only c = 64 with kw <= 2) is transformed by 4 vpermt2b of two
+// loads instead of 8 unpacks of kw loads. When no
 // requantization product can reach 2^30 (a per-call bound on |bias32| + kh * kw * 255 * 128
 // times the scale), the float upper clamp (4 vminps per window) becomes one byte min after the
 // packs; the result is the same (see the stage).
@@ -343,7 +344,7 @@ static void runImpl(const DwConvArgs& a) {
 
   // Byte-permute transform (AVX512_VBMI, one tap group): set from the first simple window whose
   // taps all lie within 128 bytes of its first tap; windows with the same tap offsets use it.
-  alignas(64) uint8_t pidx[256];
+  alignas(64) uint8_t pidx[256] = {};
   int64_t pd[4] = {0, 0, 0, 0};
   bool permSet = false;
   __mmask64 hiMask = 0;
