@@ -921,6 +921,7 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.ow = g.ow;
       base.zx = im.zxU8;
       base.weights = im.dwBuf.get();
+      base.vbmi = cpuFeatures().avx512vbmi;
       base.ep.kind = static_cast<GemmOut>(c.outputType);
       base.ep.bias32 = im.bias32.data();
       base.ep.scale = im.scale.data();

@@ -19,6 +19,7 @@ struct DwConvArgs {
   uint8_t* y;             // one image, NHWC, element size by ep.kind
   int oyBegin, oyEnd;     // output rows to produce
   void* scratch;          // scratchBytes() bytes, 64-byte aligned
+  bool vbmi = false;      // the CPU has AVX512_VBMI (the AVX-512 kernel may use vpermt2b)
 };
 
 struct DwKernelTable {
@@ -31,6 +32,21 @@ struct DwKernelTable {
   size_t (*scratchBytes)(const DwConvArgs& a);
   void (*run)(const DwConvArgs& a);
 };
+
+// Whether no requantization product float(acc) * scale can reach 2^30 in magnitude (or be a NaN):
+// |acc| <= |bias32| + kh * kw * 255 * 128 per channel. A kernel may then round before clamping
+// and clamp the bytes instead (the same values: rounding is monotone and keeps the integer
+// bounds), without the float clamp that protects the float -> int32 conversion.
+static inline bool dwNoOverflow(const DwConvArgs& a) {
+  const double taps = static_cast<double>(a.kh) * a.kw * 255.0 * 128.0;
+  for (int ch = 0; ch < a.c; ++ch) {
+    const double b = a.ep.bias32 ? static_cast<double>(a.ep.bias32[ch]) : 0.0;
+    const double m = a.ep.scale ? static_cast<double>(a.ep.scale[ch]) : 0.0;
+    const double v = ((b < 0 ? -b : b) + taps) * (m < 0 ? -m : m);
+    if (!(v < 1073741824.0)) return false;  // also false for a NaN or infinite scale
+  }
+  return true;
+}
 
 const DwKernelTable* dwKernelsRef();
 const DwKernelTable* dwKernelsAvx2();

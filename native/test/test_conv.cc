@@ -2,10 +2,12 @@
 // (conv2dReference, straight from the definition).
 #include <algorithm>
 #include <atomic>
-#include <thread>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -653,4 +655,122 @@ TEST(conv_rejects_bad_configs) {
     threw = true;
   }
   CHECK(threw);
+}
+
+namespace {
+
+// One depthwise call on a kernel table directly (one image, every output row in one band or in
+// two), with the epilogue's arrays given: lets a test pick DwConvArgs::vbmi and extreme scales.
+std::vector<uint8_t> runDwTable(const DwKernelTable& t, DwConvArgs a, const std::vector<int8_t>& w, bool split) {
+  std::vector<uint8_t> packed(t.packedBytes(a.kh, a.kw, a.c) + 64);
+  void* pw = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(packed.data()) + 63) & ~static_cast<uintptr_t>(63));
+  t.pack(w.data(), a.kh, a.kw, a.c, pw);
+  a.weights = pw;
+  const size_t ob = (a.ep.kind == GemmOut::kU8 || a.ep.kind == GemmOut::kS8) ? 1 : 4;
+  std::vector<uint8_t> y(static_cast<size_t>(a.oh) * a.ow * a.c * ob, 0xCD);
+  a.y = y.data();
+  const int cut = split ? a.oh / 2 : a.oh;
+  for (int part = 0; part < 2; ++part) {
+    a.oyBegin = part ? cut : 0;
+    a.oyEnd = part ? a.oh : cut;
+    if (a.oyBegin >= a.oyEnd) continue;
+    const size_t sb = t.scratchBytes(a);
+    std::vector<uint8_t> scratch(sb + 64);
+    a.scratch = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~static_cast<uintptr_t>(63));
+    t.run(a);
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST(depthwise_kernels_with_and_without_vbmi_match_reference) {
+  // The AVX-512 kernel's AVX512_VBMI transform (vpermt2b of two loads, used for windows whose
+  // taps lie within 128 bytes: (kw - 1) * dilation * channels <= 64, e.g. 3x3 at stride 1 with up
+  // to 32 channels)
+  // and its requantization without the float upper clamp (used when no product can reach 2^30:
+  // checked per call) against the reference kernel, with DwConvArgs::vbmi forced off and on (on
+  // only where the CPU has VBMI), and with scales that keep or defeat the overflow bound (large,
+  // infinite, NaN). Kernel widths 1-4 (one tap group), around the 128-byte limit of the permute.
+  const DwKernelTable& ref = *dwKernelsRef();
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  qt::Rng r(4242);
+  const int chans[] = {1, 3, 8, 16, 24, 31, 32, 33, 40, 64, 96};
+  int checkedVbmi = 0, checkedPlain = 0;
+  for (int it = 0; it < 132; ++it) {
+    DwConvArgs a{};
+    a.c = chans[it % 11];
+    const int khs[] = {3, 1, 5, 2};
+    a.kh = khs[(it / 11) % 4];
+    a.kw = 1 + (it / 3) % 4;
+    a.sh = 1 + (it % 5 == 4);
+    a.sw = 1 + (it % 4 == 3);
+    a.dh = 1 + (it % 6 == 5);
+    a.dw = 1 + (it / 2) % 3 * (it % 3 == 0);
+    const int ekh = (a.kh - 1) * a.dh + 1, ekw = (a.kw - 1) * a.dw + 1;
+    a.h = ekh + r.uniform(0, 6);
+    a.w = ekw + r.uniform(0, it % 2 ? 40 : 8);
+    a.padT = r.uniform(0, ekh - 1);
+    a.padL = it % 9 == 2 ? ekw - 1 : ekw / 2;  // more than half on the left sometimes
+    const int padB = r.uniform(0, ekh - 1), padR = r.uniform(0, ekw - 1);
+    a.oh = (a.h + a.padT + padB - ekh) / a.sh + 1;
+    a.ow = (a.w + a.padL + padR - ekw) / a.sw + 1;
+    a.zx = r.uniform(0, 255);
+    std::vector<uint8_t> x(static_cast<size_t>(a.h) * a.w * a.c);
+    const bool extremes = it % 4 == 1;
+    for (auto& v : x) v = extremes ? (r.next() % 2 ? 255 : 0) : static_cast<uint8_t>(r.next());
+    std::vector<int8_t> w(static_cast<size_t>(a.c) * a.kh * a.kw);
+    for (auto& v : w) v = extremes ? static_cast<int8_t>(r.next() % 2 ? 127 : -128) : static_cast<int8_t>(r.next());
+    std::vector<int32_t> bias(a.c);
+    std::vector<float> scale(a.c), biasF(a.c);
+    const int scaleKind = it % 8;  // 0-4 ordinary, 5 large (no bound), 6 one infinite, 7 one NaN
+    for (int ch = 0; ch < a.c; ++ch) {
+      bias[ch] = r.uniform(-30000, 30000);
+      scale[ch] = scaleKind == 5 ? r.uniformf(100.0f, 1e6f) : r.uniformf(1e-4f, 0.02f);
+      biasF[ch] = r.uniformf(-3, 3);
+    }
+    if (scaleKind == 6) scale[a.c / 2] = (it % 16 < 8 ? 1.0f : -1.0f) * INFINITY;
+    if (scaleKind == 7) scale[a.c - 1] = NAN;
+    a.x = x.data();
+    a.ep.kind = static_cast<GemmOut>(outs[it % 4]);
+    a.ep.bias32 = bias.data();
+    a.ep.scale = scale.data();
+    a.ep.biasF = biasF.data();
+    const bool s8 = outs[it % 4] == DType::kS8;
+    a.ep.zeroPoint = s8 ? r.uniform(-128, 127) : r.uniform(0, 255);
+    a.ep.lo = s8 ? -128 : 0;
+    a.ep.hi = s8 ? 127 : 255;
+    if (it % 3 == 1) {  // fused clip bounds inside the type's range
+      a.ep.lo = std::max(a.ep.lo, a.ep.zeroPoint - r.uniform(0, 20));
+      a.ep.hi = std::min(a.ep.hi, a.ep.zeroPoint + r.uniform(0, 60));
+    }
+    if (scaleKind >= 6 && (a.ep.kind == GemmOut::kF32)) a.ep.kind = GemmOut::kU8;  // no inf/NaN floats to compare
+    const std::vector<uint8_t> want = runDwTable(ref, a, w, false);
+    for (int i = 0; i < kIsaCount; ++i) {
+      const Isa isa = static_cast<Isa>(i);
+      if (isa == Isa::kScalar || !isaSupported(isa)) continue;
+      const DwKernelTable& t = dwKernels(isa);
+      if (t.isa == Isa::kScalar) continue;
+      for (int vb = 0; vb < 2; ++vb) {
+        if (vb && !cpuFeatures().avx512vbmi) continue;
+        a.vbmi = vb == 1;
+        const std::vector<uint8_t> got = runDwTable(t, a, w, it % 2 == 1);
+        (vb ? checkedVbmi : checkedPlain)++;
+        if (got != want) {
+          size_t at = 0;
+          while (got[at] == want[at]) ++at;
+          qt::fail(__FILE__, __LINE__,
+                   std::string("depthwise ") + isaName(isa) + " vbmi=" + std::to_string(vb) + " c=" + std::to_string(a.c) +
+                       " k=" + std::to_string(a.kh) + "x" + std::to_string(a.kw) + " s=" + std::to_string(a.sh) + "," +
+                       std::to_string(a.sw) + " d=" + std::to_string(a.dh) + "," + std::to_string(a.dw) + " hw=" +
+                       std::to_string(a.h) + "x" + std::to_string(a.w) + " scales=" + std::to_string(scaleKind) +
+                       " out=" + std::to_string(static_cast<int>(a.ep.kind)) + ": first mismatch at byte " + std::to_string(at) +
+                       " of " + std::to_string(want.size()));
+          return;
+        }
+      }
+    }
+  }
+  CHECK(checkedPlain > 0 || !isaSupported(Isa::kAvx2));
+  if (cpuFeatures().avx512vbmi && isaSupported(Isa::kAvx512Vnni)) CHECK(checkedVbmi > 0);
 }

@@ -8,6 +8,9 @@
 // Channels go in blocks of 16. The int16 interleave works inside 128-bit lanes, so accumulator
 // q (q = 0, 1) holds channels 4q + j (lane 0) and 8 + 4q + j (lane 1) in dword 4L + j; weights
 // and per-channel arrays use the same order, and packssdw puts the channels back in order.
+//
+// u8/s8 output with dwNoOverflow() (no product can reach 2^30): four (then two) pixels per step
+// (each weight vector loaded once for all), rounding before the clamp and clamping the bytes.
 #include <immintrin.h>
 
 #include <cstring>
@@ -82,7 +85,29 @@ static inline void permuted(const void* src, int c, int b, int q, void* dst8) {
   std::memcpy(dst8, tmp, sizeof tmp);
 }
 
+// The u8/s8 stage of two pixels (accumulators a0, a1 and b0, b1 of one 16-channel block) when
+// dwNoOverflow() holds: round, pack both pixels, add the zero point, clamp the bytes; the pixels
+// go to out and out + c.
 template <GemmOut OUT>
+static QINT8_ALWAYS_INLINE void stage2(__m256i a0, __m256i a1, __m256i b0, __m256i b1, const float (*scale)[8], __m256i zp16,
+                                       __m256i lo8, __m256i hi8, uint8_t* out, int c) {
+  const __m256 s0 = _mm256_load_ps(scale[0]), s1 = _mm256_load_ps(scale[1]);
+  const __m256i qa0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a0), s0));
+  const __m256i qa1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(a1), s1));
+  const __m256i qb0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b0), s0));
+  const __m256i qb1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(b1), s1));
+  const __m256i wa = _mm256_adds_epi16(_mm256_packs_epi32(qa0, qa1), zp16);  // pixel A, channels in order
+  const __m256i wb = _mm256_adds_epi16(_mm256_packs_epi32(qb0, qb1), zp16);
+  __m256i b8 = OUT == GemmOut::kU8 ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  b8 = OUT == GemmOut::kU8 ? _mm256_min_epu8(_mm256_max_epu8(b8, lo8), hi8) : _mm256_min_epi8(_mm256_max_epi8(b8, lo8), hi8);
+  b8 = _mm256_permute4x64_epi64(b8, 0xD8);  // A 0..15 | B 0..15
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(b8));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), _mm256_extracti128_si256(b8, 1));
+}
+
+// NOMIN (u8/s8 only): dwNoOverflow() holds, so the u8/s8 stage rounds first and clamps the bytes
+// (one max and one min instead of 4 float ops per 16 channels), two pixels at a time.
+template <GemmOut OUT, bool NOMIN = false>
 static void runImpl(const DwConvArgs& a) {
   const int J = pairs(a.kw);
   const int tw = tWidth(a);
@@ -93,6 +118,8 @@ static void runImpl(const DwConvArgs& a) {
   const __m256 flo = _mm256_set1_ps(static_cast<float>(ep.lo - ep.zeroPoint));
   const __m256 fhi = _mm256_set1_ps(static_cast<float>(ep.hi - ep.zeroPoint));
   const __m256i zp = _mm256_set1_epi32(ep.zeroPoint);
+  const __m256i zp16 = _mm256_set1_epi16(static_cast<int16_t>(ep.zeroPoint));
+  const __m256i lo8 = _mm256_set1_epi8(static_cast<char>(ep.lo)), hi8 = _mm256_set1_epi8(static_cast<char>(ep.hi));
   const int16_t* wAll = static_cast<const int16_t*>(a.weights);
 
   for (int b = 0; b < blocks(a.c); ++b) {
@@ -129,7 +156,57 @@ static void runImpl(const DwConvArgs& a) {
         }
         rows[ky] = T;
       }
-      for (int ox = 0; ox < a.ow; ++ox) {
+      int ox0 = 0;
+      if (NOMIN && valid >= 16) {
+        // Four, then two pixels per step: each weight vector is loaded once for all of them.
+        const size_t step = static_cast<size_t>(a.sw) * 64;
+        uint8_t* const rowOut = a.y + static_cast<size_t>(oy) * a.ow * a.c + b * kBlock;
+        for (; ox0 + 3 < a.ow; ox0 += 4) {
+          __m256i a0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[0]));
+          __m256i a1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[1]));
+          __m256i b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+          const int16_t* wk = wb;
+          for (int ky = 0; ky < a.kh; ++ky) {
+            const uint8_t* T = rows[ky];
+            for (int j = 0; j < J; ++j, wk += 32) {
+              const uint8_t* t = T + static_cast<size_t>(ox0 * a.sw + 2 * j * a.dw) * 64;
+              const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk));
+              const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk + 16));
+              maddAcc(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t)), w0);
+              maddAcc(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 32)), w1);
+              maddAcc(b0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step)), w0);
+              maddAcc(b1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step + 32)), w1);
+              maddAcc(c0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 2 * step)), w0);
+              maddAcc(c1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 2 * step + 32)), w1);
+              maddAcc(d0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 3 * step)), w0);
+              maddAcc(d1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 3 * step + 32)), w1);
+            }
+          }
+          uint8_t* out = rowOut + static_cast<size_t>(ox0) * a.c;
+          stage2<OUT>(a0, a1, b0, b1, scale, zp16, lo8, hi8, out, a.c);
+          stage2<OUT>(c0, c1, d0, d1, scale, zp16, lo8, hi8, out + 2 * static_cast<size_t>(a.c), a.c);
+        }
+        for (; ox0 + 1 < a.ow; ox0 += 2) {
+          __m256i a0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[0]));
+          __m256i a1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[1]));
+          __m256i b0 = a0, b1 = a1;
+          const int16_t* wk = wb;
+          for (int ky = 0; ky < a.kh; ++ky) {
+            const uint8_t* T = rows[ky];
+            for (int j = 0; j < J; ++j, wk += 32) {
+              const uint8_t* t = T + static_cast<size_t>(ox0 * a.sw + 2 * j * a.dw) * 64;
+              const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk));
+              const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wk + 16));
+              maddAcc(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t)), w0);
+              maddAcc(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 32)), w1);
+              maddAcc(b0, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step)), w0);
+              maddAcc(b1, _mm256_load_si256(reinterpret_cast<const __m256i*>(t + step + 32)), w1);
+            }
+          }
+          stage2<OUT>(a0, a1, b0, b1, scale, zp16, lo8, hi8, rowOut + static_cast<size_t>(ox0) * a.c, a.c);
+        }
+      }
+      for (int ox = ox0; ox < a.ow; ++ox) {
         __m256i acc0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[0]));
         __m256i acc1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias[1]));
         const int16_t* wk = wb;
@@ -186,9 +263,10 @@ static void runImpl(const DwConvArgs& a) {
 }
 
 void run(const DwConvArgs& a) {
+  const bool nomin = (a.ep.kind == GemmOut::kU8 || a.ep.kind == GemmOut::kS8) && dwNoOverflow(a);
   switch (a.ep.kind) {
-    case GemmOut::kU8: runImpl<GemmOut::kU8>(a); break;
-    case GemmOut::kS8: runImpl<GemmOut::kS8>(a); break;
+    case GemmOut::kU8: nomin ? runImpl<GemmOut::kU8, true>(a) : runImpl<GemmOut::kU8>(a); break;
+    case GemmOut::kS8: nomin ? runImpl<GemmOut::kS8, true>(a) : runImpl<GemmOut::kS8>(a); break;
     case GemmOut::kF32: runImpl<GemmOut::kF32>(a); break;
     case GemmOut::kS32: runImpl<GemmOut::kS32>(a); break;
   }

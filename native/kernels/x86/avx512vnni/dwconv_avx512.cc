@@ -28,6 +28,14 @@
 // The channel of a window byte depends on q mod c: windows come in P = c / gcd(c, 64) phases
 // (one for c = 16, 32, 64; 15 for c = 960; c for odd c), each with its own packed weights
 // (P x KH x J x 256 bytes) and per-channel arrays (built per call for the phases a row uses).
+//
+// With AVX512_VBMI (DwConvArgs::vbmi, from the CPU's features), a window whose taps all lie within
+// 128 bytes of its first tap (one tap group, (kw - 1) * dilation * c <= 64: at stride 1 with
+// kw = 3, c <= 32; at stride 2 only c = 64 with kw <= 2) is transformed by 4 vpermt2b of two
+// loads instead of 8 unpacks of kw loads. When no
+// requantization product can reach 2^30 (a per-call bound on |bias32| + kh * kw * 255 * 128
+// times the scale), the float upper clamp (4 vminps per window) becomes one byte min after the
+// packs; the result is the same (see the stage).
 #include <immintrin.h>
 
 #include <cstring>
@@ -105,8 +113,9 @@ static inline Geo geo(const DwConvArgs& a) {
   // A window covers 64 bytes of a decimated row: at most 64 / c + 2 pixels (stride 1: one
   // contiguous run of the input row).
   g.maxSeg = a.sw == 1 ? 1 : 64 / a.c + 2;
-  // Strips of SW windows: the ring (KH x SW transformed windows) stays within ~16 KB of L1.
-  const int sw = 16384 / (a.kh * g.J * 256);
+  // Strips of SW windows: the ring holds KH x SW transformed windows, about 32 KB (measured on
+  // 112x112x32: 16 KB strips 55 GOPS, 32 KB 65, whole rows 65; per-row overhead is per strip).
+  const int sw = 32768 / (a.kh * g.J * 256);
   g.SW = sw < 1 ? 1 : sw > g.NW ? g.NW : sw;
   return g;
 }
@@ -122,6 +131,7 @@ struct Seg {
 struct WinInfo {
   int64_t base[4];
   int simple;
+  int perm;  // simple, and the taps' offsets from base[0] are the call's permute offsets
   int phase;
 };
 
@@ -205,6 +215,28 @@ static QINT8_ALWAYS_INLINE void transformSimple(uintptr_t row, int kw, const int
   _mm512_store_si512(T + 192, _mm512_unpackhi_epi16(hi01, hi23));
 }
 
+// vpermt2b (AVX512_VBMI; inline asm, so this file needs no VBMI compile flag and the caller
+// decides at run time): byte i of the result is byte idx[i] & 127 of the 128 bytes lo:hi.
+static QINT8_ALWAYS_INLINE __m512i permt2b(__m512i lo, __m512i idx, __m512i hi) {
+  __asm__("vpermt2b %2, %1, %0" : "+v"(lo) : "v"(idx), "v"(hi));
+  return lo;
+}
+
+// transformSimple with byte permutes: every tap of the window lies in the 128 bytes at base[0]
+// (offsets 0 <= base[t] - base[0] <= 64), so T is 4 vpermt2b of two loads instead of 8
+// unpacks of kw loads. The second load is masked to the bytes the taps use (the row may end
+// there).
+static QINT8_ALWAYS_INLINE void transformPerm(uintptr_t row, int64_t base0, __mmask64 hiMask, __m512i i0, __m512i i1,
+                                              __m512i i2, __m512i i3, uint8_t* T) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(row + static_cast<uintptr_t>(base0));
+  const __m512i lo = _mm512_loadu_si512(p);
+  const __m512i hi = _mm512_maskz_loadu_epi8(hiMask, p + 64);
+  _mm512_store_si512(T, permt2b(lo, i0, hi));
+  _mm512_store_si512(T + 64, permt2b(lo, i1, hi));
+  _mm512_store_si512(T + 128, permt2b(lo, i2, hi));
+  _mm512_store_si512(T + 192, permt2b(lo, i3, hi));
+}
+
 // 128-bit lane transpose: out_L = [a0.L, a1.L, a2.L, a3.L] (window bytes 16L..16L+15 in order).
 static inline void lanesToOrder(__m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
   const __m512i t0 = _mm512_shuffle_i32x4(a0, a1, 0x44), t1 = _mm512_shuffle_i32x4(a2, a3, 0x44);
@@ -219,7 +251,9 @@ static inline void lanesToOrder(__m512i& a0, __m512i& a1, __m512i& a2, __m512i& 
 
 // REQ: u8/s8 output (else f32/s32). KH/JJ: kernel rows and tap groups, 0 = from the arguments.
 // HOIST (KH = 3, JJ = 1, one phase): the 12 weight vectors and the scales stay in registers.
-template <bool REQ, int KH, int JJ, bool HOIST, int KW = 0>
+// NOMIN (REQ only): no float product can reach 2^30 in magnitude or be a NaN (checked per call,
+// dwNoOverflow()), so the upper clamp moves after the rounding, onto the bytes (see the stage).
+template <bool REQ, int KH, int JJ, bool HOIST, int KW = 0, bool NOMIN = false>
 static void runImpl(const DwConvArgs& a) {
   const Geo g = geo(a);
   const int kh = KH ? KH : a.kh;
@@ -289,6 +323,7 @@ static void runImpl(const DwConvArgs& a) {
   const __m512 fhi = _mm512_set1_ps(static_cast<float>(ep.hi - ep.zeroPoint));
   const __m512i zp16 = _mm512_set1_epi16(static_cast<int16_t>(ep.zeroPoint));
   const __m512i lo8 = _mm512_set1_epi8(static_cast<char>(ep.lo));
+  const __m512i hi8 = _mm512_set1_epi8(static_cast<char>(ep.hi));
   const bool s8 = ep.kind == GemmOut::kS8;
   const uintptr_t x0 = reinterpret_cast<uintptr_t>(a.x);
   const uintptr_t inRow = static_cast<uintptr_t>(a.w) * a.c;
@@ -307,6 +342,13 @@ static void runImpl(const DwConvArgs& a) {
     hs0 = _mm512_load_ps(sc), hs1 = _mm512_load_ps(sc + 16), hs2 = _mm512_load_ps(sc + 32), hs3 = _mm512_load_ps(sc + 48);
   }
 
+  // Byte-permute transform (AVX512_VBMI, one tap group): set from the first simple window whose
+  // taps all lie within 128 bytes of its first tap; windows with the same tap offsets use it.
+  alignas(64) uint8_t pidx[256] = {};
+  int64_t pd[4] = {0, 0, 0, 0};
+  bool permSet = false;
+  __mmask64 hiMask = 0;
+
   // Strips of SW windows, each walked down the band's rows: the strip's transformed rows stay in
   // L1 while the kh output rows that read each of them are computed.
   for (int w0 = 0; w0 < g.NW; w0 += SW) {
@@ -323,15 +365,41 @@ static void runImpl(const DwConvArgs& a) {
         wi.simple = cn[kx] == 1 && sg[static_cast<size_t>(kx) * g.maxSeg].mask == ~0ull;
         wi.base[kx] = sg[static_cast<size_t>(kx) * g.maxSeg].base;
       }
+      wi.perm = 0;
+      if (wi.simple && a.vbmi) {
+        bool fits = true;
+        for (int kx = 0; kx < kw; ++kx) fits = fits && wi.base[kx] - wi.base[0] >= 0 && wi.base[kx] - wi.base[0] <= 64;
+        if (fits && !permSet) {
+          permSet = true;
+          int64_t top = 0;
+          for (int kx = 0; kx < kw; ++kx) {
+            pd[kx] = wi.base[kx] - wi.base[0];
+            top = pd[kx] > top ? pd[kx] : top;
+          }
+          hiMask = byteMask(static_cast<int>(top));
+          // T byte 4 * di + t of vector q: tap t of window byte byteOf(q, di) (taps beyond the
+          // kernel width have zero weights: tap 0's byte).
+          for (int q = 0; q < 4; ++q)
+            for (int di = 0; di < 16; ++di)
+              for (int t = 0; t < 4; ++t) pidx[64 * q + 4 * di + t] = static_cast<uint8_t>(byteOf(q, di) + (t < kw ? pd[t] : 0));
+        }
+        if (fits) {
+          wi.perm = 1;
+          for (int kx = 0; kx < kw; ++kx) wi.perm = wi.perm && wi.base[kx] - wi.base[0] == pd[kx];
+        }
+      }
     }
     for (int r = 0; r < bandRows; ++r) {
       // The input rows this output row needs first, transformed for every window of the strip.
       for (int e = newBegin[r]; e < newBegin[r + 1]; ++e) {
         uint8_t* T = ring + static_cast<size_t>(newSlot[e]) * ringSlot;
         const uintptr_t row = x0 + static_cast<uintptr_t>(newIy[e]) * inRow;
+        const __m512i pi0 = _mm512_load_si512(pidx), pi1 = _mm512_load_si512(pidx + 64);
+        const __m512i pi2 = _mm512_load_si512(pidx + 128), pi3 = _mm512_load_si512(pidx + 192);
         for (int w = 0; w < nw; ++w, T += slot) {
           const WinInfo& wi = info[w];
-          if (wi.simple) transformSimple(row, KW ? KW : kw, wi.base, zx, T);
+          if (wi.perm) transformPerm(row, wi.base[0], hiMask, pi0, pi1, pi2, pi3, T);
+          else if (wi.simple) transformSimple(row, KW ? KW : kw, wi.base, zx, T);
           else transform(a, J, g.maxSeg, segs + static_cast<size_t>(w) * kw * g.maxSeg, counts + static_cast<size_t>(w) * kw, newIy[e], zx, T);
         }
       }
@@ -376,7 +444,21 @@ static void runImpl(const DwConvArgs& a) {
         const float* sc = reinterpret_cast<const float*>(arr + 256);
         const __m512 sc0 = HOIST ? hs0 : _mm512_load_ps(sc), sc1 = HOIST ? hs1 : _mm512_load_ps(sc + 16);
         const __m512 sc2 = HOIST ? hs2 : _mm512_load_ps(sc + 32), sc3 = HOIST ? hs3 : _mm512_load_ps(sc + 48);
-        if (REQ) {
+        if (REQ && NOMIN) {
+          // No product reaches 2^30 or is a NaN: round first, then clamp to [lo, hi] on the bytes
+          // (rounding is monotone and keeps the integers lo - zp, hi - zp, so this equals the
+          // clamp-then-round contract; the saturations on the way are monotone too).
+          const __m512i q0 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvt_roundepi32_ps(acc0, DW_RN), sc0), DW_RN);
+          const __m512i q1 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvt_roundepi32_ps(acc1, DW_RN), sc1), DW_RN);
+          const __m512i q2 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvt_roundepi32_ps(acc2, DW_RN), sc2), DW_RN);
+          const __m512i q3 = _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvt_roundepi32_ps(acc3, DW_RN), sc3), DW_RN);
+          const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), zp16);
+          const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(q2, q3), zp16);
+          const __m512i bytes = s8 ? _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(p01, p23), lo8), hi8)
+                                   : _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(p01, p23), lo8), hi8);
+          if (valid >= 64) _mm512_storeu_si512(out, bytes);
+          else _mm512_mask_storeu_epi8(out, byteMask(valid), bytes);
+        } else if (REQ) {
           // As the igemm kernel's permuted stage: min(hi - zp, v) (a NaN gives INT_MIN, i.e. lo),
           // round, then saturating packs, + zp, and lo; equal to the clamp-then-round contract.
           const __m512i q0 = _mm512_cvt_roundps_epi32(_mm512_min_ps(fhi, _mm512_mul_ps(_mm512_cvt_roundepi32_ps(acc0, DW_RN), sc0)), DW_RN);
@@ -413,11 +495,21 @@ static void runImpl(const DwConvArgs& a) {
 void run(const DwConvArgs& a) {
   const bool req = a.ep.kind == GemmOut::kU8 || a.ep.kind == GemmOut::kS8;
   const int J = groups4(a.kw);
-  if (a.kh == 3 && a.kw == 3 && phases(a.c) == 1) req ? runImpl<true, 3, 1, true, 3>(a) : runImpl<false, 3, 1, true, 3>(a);
-  else if (a.kh == 3 && a.kw == 3) req ? runImpl<true, 3, 1, false, 3>(a) : runImpl<false, 3, 1, false, 3>(a);
-  else if (a.kh == 3 && J == 1 && phases(a.c) == 1) req ? runImpl<true, 3, 1, true>(a) : runImpl<false, 3, 1, true>(a);
-  else if (a.kh == 3 && J == 1) req ? runImpl<true, 3, 1, false>(a) : runImpl<false, 3, 1, false>(a);
-  else req ? runImpl<true, 0, 0, false>(a) : runImpl<false, 0, 0, false>(a);
+  const bool one = phases(a.c) == 1;
+#define DW_DISPATCH(R, N)                                                     \
+  if (a.kh == 3 && a.kw == 3 && one) runImpl<R, 3, 1, true, 3, N>(a);         \
+  else if (a.kh == 3 && a.kw == 3) runImpl<R, 3, 1, false, 3, N>(a);          \
+  else if (a.kh == 3 && J == 1 && one) runImpl<R, 3, 1, true, 0, N>(a);       \
+  else if (a.kh == 3 && J == 1) runImpl<R, 3, 1, false, 0, N>(a);             \
+  else runImpl<R, 0, 0, false, 0, N>(a);
+  if (!req) {
+    DW_DISPATCH(false, false)
+  } else if (dwNoOverflow(a)) {
+    DW_DISPATCH(true, true)
+  } else {
+    DW_DISPATCH(true, false)
+  }
+#undef DW_DISPATCH
 }
 
 size_t packedBytesAny(int kh, int kw, int c) {
