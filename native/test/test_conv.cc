@@ -140,6 +140,27 @@ void runConvCase(const ConvCase& cc, uint64_t seed) {
   }
 }
 
+// A plain layer: n images of h x w, cin -> cout channels, k x k kernel at stride s with "same"
+// symmetric pads k / 2, one group, u8 in and out, per-channel weights, a real bias.
+ConvCase layerCase(int n, int h, int w, int cin, int cout, int k, int s) {
+  ConvCase cc{};
+  cc.n = n;
+  cc.h = h;
+  cc.w = w;
+  cc.cin = cin;
+  cc.cout = cout;
+  cc.kh = cc.kw = k;
+  cc.sh = cc.sw = s;
+  cc.dh = cc.dw = 1;
+  cc.groups = 1;
+  cc.pt = cc.pl = cc.pb = cc.pr = k / 2;
+  cc.in = DType::kU8;
+  cc.out = DType::kU8;
+  cc.perChannel = true;
+  cc.bias = true;
+  return cc;
+}
+
 }  // namespace
 
 TEST(conv_reference_small_case_by_hand) {
@@ -294,43 +315,15 @@ TEST(conv_row_packed_paths_match_reference_random) {
   const int layers[][6] = {{28, 28, 1, 32, 3, 1}, {33, 31, 3, 32, 3, 2}, {30, 30, 3, 64, 7, 2}, {24, 24, 2, 16, 5, 1}};
   uint64_t seed = 9900;
   for (auto& L : layers) {
-    ConvCase cc{};
-    cc.n = 2;
-    cc.h = L[0];
-    cc.w = L[1];
-    cc.cin = L[2];
-    cc.cout = L[3];
-    cc.kh = cc.kw = L[4];
-    cc.sh = cc.sw = L[5];
-    cc.dh = cc.dw = 1;
-    cc.groups = 1;
-    cc.pt = cc.pl = cc.pb = cc.pr = L[4] / 2;
-    cc.in = DType::kU8;
-    cc.out = DType::kU8;
-    cc.perChannel = true;
-    cc.bias = true;
+    ConvCase cc = layerCase(2, L[0], L[1], L[2], L[3], L[4], L[5]);
     cc.relu = true;
     runConvCase(cc, ++seed);
   }
   // Images narrower than the kernel (no interior column: every tap run is partly padding).
   for (int w : {1, 2}) {
-    ConvCase cc{};
-    cc.n = 2;
-    cc.h = 5;
-    cc.w = w;
-    cc.cin = 3;
-    cc.cout = 9;
-    cc.kh = cc.kw = 3;
-    cc.sh = cc.sw = 1;
-    cc.dh = cc.dw = 1;
-    cc.groups = 1;
-    cc.pt = cc.pb = 1;
+    ConvCase cc = layerCase(2, 5, w, 3, 9, 3, 1);
     cc.pl = 0;
     cc.pr = 3 - w;
-    cc.in = DType::kU8;
-    cc.out = DType::kU8;
-    cc.perChannel = true;
-    cc.bias = true;
     runConvCase(cc, ++seed);
   }
 }
@@ -397,21 +390,7 @@ TEST(conv_every_isa_matches_reference_layers) {
   };
   uint64_t seed = 500;
   for (auto& L : layers) {
-    ConvCase cc{};
-    cc.n = 1;
-    cc.h = L[0];
-    cc.w = L[1];
-    cc.cin = L[2];
-    cc.cout = L[3];
-    cc.kh = cc.kw = L[4];
-    cc.sh = cc.sw = L[5];
-    cc.dh = cc.dw = 1;
-    cc.groups = 1;
-    cc.pt = cc.pl = cc.pb = cc.pr = L[4] / 2;
-    cc.in = DType::kU8;
-    cc.out = DType::kU8;
-    cc.perChannel = true;
-    cc.bias = true;
+    ConvCase cc = layerCase(1, L[0], L[1], L[2], L[3], L[4], L[5]);
     cc.relu = seed % 2 == 0;
     runConvCase(cc, ++seed);
   }
