@@ -3,8 +3,8 @@
 #include "qint8/binary.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
