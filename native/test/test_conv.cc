@@ -161,6 +161,18 @@ ConvCase layerCase(int n, int h, int w, int cin, int cout, int k, int s) {
   return cc;
 }
 
+// Pads up to the whole (dilated) kernel on each side (more than its half width), the bottom /
+// right pad raised where the kernel would not fit the padded input.
+void randomPads(ConvCase& cc, qt::Rng& r) {
+  const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
+  cc.pt = r.uniform(0, ekh);
+  cc.pb = r.uniform(0, ekh);
+  cc.pl = r.uniform(0, ekw);
+  cc.pr = r.uniform(0, ekw);
+  if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
+  if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+}
+
 }  // namespace
 
 TEST(conv_reference_small_case_by_hand) {
@@ -255,13 +267,7 @@ TEST(conv_indirect_paths_match_reference_random) {
     cc.sw = r.uniform(1, 3);
     cc.dh = r.uniform(1, 2);
     cc.dw = r.uniform(1, 3);
-    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
-    cc.pt = r.uniform(0, ekh);
-    cc.pb = r.uniform(0, ekh);
-    cc.pl = r.uniform(0, ekw);
-    cc.pr = r.uniform(0, ekw);
-    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
-    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    randomPads(cc, r);
     cc.autoPad = it % 17 == 5 ? AutoPad::kSameUpper : AutoPad::kNotSet;
     cc.in = it % 3 == 1 ? DType::kS8 : DType::kU8;
     cc.out = outs[(it / 2) % 4];
@@ -295,13 +301,7 @@ TEST(conv_row_packed_paths_match_reference_random) {
     cc.sw = r.uniform(1, 3);
     cc.dh = r.uniform(1, 2);
     cc.dw = r.uniform(1, 2);
-    const int ekh = (cc.kh - 1) * cc.dh + 1, ekw = (cc.kw - 1) * cc.dw + 1;
-    cc.pt = r.uniform(0, ekh);
-    cc.pb = r.uniform(0, ekh);
-    cc.pl = r.uniform(0, ekw);
-    cc.pr = r.uniform(0, ekw);
-    if (cc.h + cc.pt + cc.pb < ekh) cc.pb = ekh - cc.h - cc.pt;
-    if (cc.w + cc.pl + cc.pr < ekw) cc.pr = ekw - cc.w - cc.pl;
+    randomPads(cc, r);
     cc.autoPad = it % 13 == 4 ? AutoPad::kSameUpper : AutoPad::kNotSet;
     cc.in = it % 4 == 1 ? DType::kS8 : DType::kU8;
     cc.out = outs[it % 4];
