@@ -80,6 +80,18 @@ async function qint8Runner(model) {
 
 // ------------------------------------------------------------------------------------ data per model
 
+// The argmax class of every sample, batch by batch.
+async function predictClasses(runner, batches, count, classes) {
+  const pred = new Int32Array(count);
+  let at = 0;
+  for (const b of batches) {
+    const r = await runner.run(b);
+    pred.set(D.argmaxRows(r.data, b.dims[0], classes), at);
+    at += b.dims[0];
+  }
+  return pred;
+}
+
 function fashionSet() {
   const t = D.fashionTest();
   const n = Math.min(t.count, LIMIT);
@@ -94,16 +106,7 @@ function fashionSet() {
     labels: t.labels.subarray(0, n),
     batches,
     calib: D.fashionCalib(),
-    async predict(runner) {
-      const pred = new Int32Array(n);
-      let at = 0;
-      for (const b of batches) {
-        const r = await runner.run(b);
-        pred.set(D.argmaxRows(r.data, b.dims[0], 10), at);
-        at += b.dims[0];
-      }
-      return pred;
-    },
+    predict: (runner) => predictClasses(runner, batches, n, 10),
   };
 }
 
@@ -119,16 +122,7 @@ function clsSet() {
     langs: evalImgs.map((e) => e.lang),
     batches,
     calib: images.filter((e) => e.split === 'calib').map((e) => D.clsBatch([e])),
-    async predict(runner) {
-      const pred = new Int32Array(evalImgs.length);
-      let at = 0;
-      for (const b of batches) {
-        const r = await runner.run(b);
-        pred.set(D.argmaxRows(r.data, b.dims[0], 2), at);
-        at += b.dims[0];
-      }
-      return pred;
-    },
+    predict: (runner) => predictClasses(runner, batches, evalImgs.length, 2),
   };
 }
 

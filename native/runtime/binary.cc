@@ -246,18 +246,11 @@ void qlinearBinary(Isa isa, const BinaryConfig& cfg, const void* a, const std::v
   // kernel call per span costs more than its elements, so the runs are merged and the repeating
   // span is tiled into a buffer (the kernels are elementwise: the same result element for element).
   constexpr int64_t kTile = 4096;
-  const bool mergeSpans = !plan.aScalar && !plan.bScalar && span <= 1024 && total > span;
-
-  // The axes outside a span: dims[0, outer) (their product is total / span).
+  // The axes outside a span: dims[0, outer); a span must be exactly the axes after them.
   int outer = rank;
-  for (int64_t p = 1; outer > 0 && p < span;) p *= dims[--outer];
-  bool spanAligned = true;
-  {
-    int64_t p = 1;
-    for (int i = outer; i < rank; ++i) p *= dims[i];
-    spanAligned = p == span;
-  }
-  const bool merge = mergeSpans && spanAligned;
+  int64_t inner = 1;
+  while (outer > 0 && inner < span) inner *= dims[--outer];
+  const bool merge = !plan.aScalar && !plan.bScalar && span <= 1024 && total > span && inner == span;
 
   auto runMerged = [&](int64_t o0, int64_t o1) {
     alignas(64) uint8_t tile[kTile];

@@ -180,6 +180,17 @@ static QINT8_ALWAYS_INLINE __m512i loadTap(uintptr_t row, const Seg* sg, int n, 
   return v;
 }
 
+// The byte interleave of a window's 4 taps (in 128-bit lanes): 4 zmm at T, T + 64, T + 128,
+// T + 192, where dword j of each holds the 4 taps' bytes of one channel.
+static QINT8_ALWAYS_INLINE void storeInterleaved(__m512i v0, __m512i v1, __m512i v2, __m512i v3, uint8_t* T) {
+  const __m512i lo01 = _mm512_unpacklo_epi8(v0, v1), hi01 = _mm512_unpackhi_epi8(v0, v1);
+  const __m512i lo23 = _mm512_unpacklo_epi8(v2, v3), hi23 = _mm512_unpackhi_epi8(v2, v3);
+  _mm512_store_si512(T, _mm512_unpacklo_epi16(lo01, lo23));
+  _mm512_store_si512(T + 64, _mm512_unpackhi_epi16(lo01, lo23));
+  _mm512_store_si512(T + 128, _mm512_unpacklo_epi16(hi01, hi23));
+  _mm512_store_si512(T + 192, _mm512_unpackhi_epi16(hi01, hi23));
+}
+
 // T of input row iy for the current window: per tap group j, 4 zmm (64 bytes x 4 taps).
 static QINT8_ALWAYS_INLINE void transform(const DwConvArgs& a, int J, int maxSeg, const Seg* segs, const int* counts,
                                           int iy, __m512i zx, uint8_t* T) {
@@ -191,12 +202,7 @@ static QINT8_ALWAYS_INLINE void transform(const DwConvArgs& a, int J, int maxSeg
     const __m512i v1 = k0 + 1 < a.kw ? loadTap(row, segs + static_cast<size_t>(k0 + 1) * maxSeg, counts[k0 + 1], zx) : zx;
     const __m512i v2 = k0 + 2 < a.kw ? loadTap(row, segs + static_cast<size_t>(k0 + 2) * maxSeg, counts[k0 + 2], zx) : zx;
     const __m512i v3 = k0 + 3 < a.kw ? loadTap(row, segs + static_cast<size_t>(k0 + 3) * maxSeg, counts[k0 + 3], zx) : zx;
-    const __m512i lo01 = _mm512_unpacklo_epi8(v0, v1), hi01 = _mm512_unpackhi_epi8(v0, v1);
-    const __m512i lo23 = _mm512_unpacklo_epi8(v2, v3), hi23 = _mm512_unpackhi_epi8(v2, v3);
-    _mm512_store_si512(T, _mm512_unpacklo_epi16(lo01, lo23));
-    _mm512_store_si512(T + 64, _mm512_unpackhi_epi16(lo01, lo23));
-    _mm512_store_si512(T + 128, _mm512_unpacklo_epi16(hi01, hi23));
-    _mm512_store_si512(T + 192, _mm512_unpackhi_epi16(hi01, hi23));
+    storeInterleaved(v0, v1, v2, v3, T);
   }
 }
 
@@ -207,12 +213,7 @@ static QINT8_ALWAYS_INLINE void transformSimple(uintptr_t row, int kw, const int
   const __m512i v1 = kw > 1 ? _mm512_loadu_si512(reinterpret_cast<const void*>(row + static_cast<uintptr_t>(base[1]))) : zx;
   const __m512i v2 = kw > 2 ? _mm512_loadu_si512(reinterpret_cast<const void*>(row + static_cast<uintptr_t>(base[2]))) : zx;
   const __m512i v3 = kw > 3 ? _mm512_loadu_si512(reinterpret_cast<const void*>(row + static_cast<uintptr_t>(base[3]))) : zx;
-  const __m512i lo01 = _mm512_unpacklo_epi8(v0, v1), hi01 = _mm512_unpackhi_epi8(v0, v1);
-  const __m512i lo23 = _mm512_unpacklo_epi8(v2, v3), hi23 = _mm512_unpackhi_epi8(v2, v3);
-  _mm512_store_si512(T, _mm512_unpacklo_epi16(lo01, lo23));
-  _mm512_store_si512(T + 64, _mm512_unpackhi_epi16(lo01, lo23));
-  _mm512_store_si512(T + 128, _mm512_unpacklo_epi16(hi01, hi23));
-  _mm512_store_si512(T + 192, _mm512_unpackhi_epi16(hi01, hi23));
+  storeInterleaved(v0, v1, v2, v3, T);
 }
 
 // vpermt2b (AVX512_VBMI; inline asm, so this file needs no VBMI compile flag and the caller

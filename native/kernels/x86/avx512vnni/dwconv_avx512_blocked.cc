@@ -86,7 +86,7 @@ static void transformRow(const DwConvArgs& a, int b, int iy, uint8_t* T, int tw)
 }
 
 // A per-channel array (natural order) of block b in accumulator order q.
-static inline void permuted(const void* src, int c, int b, int q, void* dst4x16, bool isFloat) {
+static inline void permuted(const void* src, int c, int b, int q, void* dst4x16) {
   int32_t tmp[16];
   for (int di = 0; di < 16; ++di) {
     const int ch = b * kBlock + chanOf(q, di);
@@ -94,7 +94,6 @@ static inline void permuted(const void* src, int c, int b, int q, void* dst4x16,
     if (ch < c) std::memcpy(&v, static_cast<const int32_t*>(src) + ch, 4);
     tmp[di] = v;
   }
-  (void)isFloat;
   std::memcpy(dst4x16, tmp, sizeof tmp);
 }
 
@@ -155,10 +154,10 @@ static void runImpl(const DwConvArgs& a) {
     alignas(64) float scale[4][16];
     alignas(64) float biasF[4][16];
     for (int q = 0; q < 4; ++q) {
-      if (ep.bias32) permuted(ep.bias32, a.c, b, q, bias[q], false);
+      if (ep.bias32) permuted(ep.bias32, a.c, b, q, bias[q]);
       else std::memset(bias[q], 0, sizeof bias[q]);
-      permuted(ep.scale, a.c, b, q, scale[q], true);
-      if (ep.biasF) permuted(ep.biasF, a.c, b, q, biasF[q], true);
+      permuted(ep.scale, a.c, b, q, scale[q]);
+      if (ep.biasF) permuted(ep.biasF, a.c, b, q, biasF[q]);
       else std::memset(biasF[q], 0, sizeof biasF[q]);
     }
     const int8_t* wb = wAll + static_cast<size_t>(b) * a.kh * J * 256;
