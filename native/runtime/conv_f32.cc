@@ -8,6 +8,9 @@
 //  - "im2col": the same with the rows gathered into a cache-sized block first, for convs with few
 //    input channels per group (the first layer's 3 channels would make the per-tap runs too short
 //    for the indirect kernels).
+//  - "direct": few input channels, one group, AVX-512: each output pixel's taps are read in place
+//    and broadcast against 16-channel weight vectors (convdirect_f32_kernels.h); no gather copy,
+//    no short-K GEMM. Same numerics (one FMA chain over the taps in (ky, kx, ci) order).
 //  - "depthwise": groups == cin == cout: dedicated kernels (dwconv_f32_kernels.h).
 //  - "transpose": ConvTranspose as SGEMM from input pixels to (tap, output channel) columns, then
 //    gathered into output pixels (col2im) in bands of output rows, then bias and activation.
@@ -25,6 +28,7 @@
 #include "qint8/threadpool.h"
 #include "aligned.h"
 #include "dispatch.h"
+#include "convdirect_f32_kernels.h"
 #include "dwconv_f32_kernels.h"
 
 namespace qint8 {
@@ -61,6 +65,11 @@ namespace {
 #define QINT8_CONVF32_IM2COL_BELOW 8
 #endif
 constexpr int kIm2colBelow = QINT8_CONVF32_IM2COL_BELOW;
+// Convs that would take the im2col path run on the direct kernels where the ISA has them
+// (0 disables, for comparisons). Measured: see docs/ARCHITECTURE.md, "Float engine".
+#ifndef QINT8_CONVF32_DIRECT
+#define QINT8_CONVF32_DIRECT 1
+#endif
 // Bytes of A (rows x chunk depth) per block of output pixels.
 #ifndef QINT8_CONVF32_ABLOCK
 #define QINT8_CONVF32_ABLOCK (192 * 1024)
@@ -71,7 +80,7 @@ thread_local Scratch tRows;
 thread_local Scratch tCols;
 thread_local Scratch tZero;
 
-enum class Algo { kGemm, kIndirect, kIm2col, kDepthwise, kTranspose };
+enum class Algo { kGemm, kIndirect, kIm2col, kDirect, kDepthwise, kTranspose };
 
 }  // namespace
 
@@ -176,6 +185,8 @@ struct ConvF32::Impl {
   int kp = 1, cinG = 0, coutG = 0;
   std::vector<std::unique_ptr<SgemmPackedB>> packed;  // per group
   const DwF32KernelTable* dw = nullptr;
+  const ConvDirectF32KernelTable* direct = nullptr;
+  std::unique_ptr<float, void (*)(void*)> directW{nullptr, alignedFree};
   std::unique_ptr<float, void (*)(void*)> dwW{nullptr, alignedFree};
   std::unique_ptr<float, void (*)(void*)> zeros{nullptr, alignedFree};  // cinG zeros (padding taps)
   std::vector<float> bias;
@@ -188,6 +199,7 @@ const char* ConvF32::algorithm() const {
     case Algo::kGemm: return "gemm";
     case Algo::kIndirect: return "indirect";
     case Algo::kIm2col: return "im2col";
+    case Algo::kDirect: return "direct";
     case Algo::kDepthwise: return "depthwise";
     case Algo::kTranspose: return "transpose";
   }
@@ -235,6 +247,25 @@ std::unique_ptr<ConvF32> ConvF32::create(const ConvF32Config& c) {
   const bool oneByOne = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 &&
                         (c.autoPad != AutoPad::kNotSet || (c.padTop == 0 && c.padLeft == 0 && c.padBottom == 0 && c.padRight == 0));
   im.algo = oneByOne ? Algo::kGemm : cinG < kIm2colBelow ? Algo::kIm2col : Algo::kIndirect;
+#if defined(QINT8_HAVE_AVX512VNNI)
+  if (QINT8_CONVF32_DIRECT && im.algo == Algo::kIm2col && c.groups == 1 && c.isa == Isa::kAvx512Vnni &&
+      static_cast<int64_t>(kp) * cinG <= kConvDirectMaxTaps) {
+    // Weights [ceil(cout / 16)][taps][16], taps in (ky, kx, ci) order, zeros past cout.
+    im.algo = Algo::kDirect;
+    im.direct = convDirectF32KernelsAvx512();
+    const int taps = kp * cinG, blocks = (c.cout + 15) / 16;
+    const size_t floats = static_cast<size_t>(blocks) * taps * 16;
+    im.directW.reset(static_cast<float*>(alignedAlloc(sizeof(float) * floats)));
+    float* d = im.directW.get();
+    std::memset(d, 0, sizeof(float) * floats);
+    for (int co = 0; co < c.cout; ++co)
+      for (int ci = 0; ci < cinG; ++ci)
+        for (int t = 0; t < kp; ++t)
+          d[(static_cast<size_t>(co / 16) * taps + static_cast<size_t>(t) * cinG + ci) * 16 + co % 16] =
+              c.weight[(static_cast<size_t>(co) * cinG + ci) * kp + t];
+    return conv;
+  }
+#endif
   // Group g: B[t * cinG + ci][cg] = W[g*coutG + cg][ci][ky][kx] (kernel tap major: the row order
   // of the pointer table and of im2col).
   const int k = kp * cinG;
@@ -377,6 +408,51 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
         for (int t = 0; t < static_cast<int>(tasks); ++t) runTask(t, 0);
       } else {
         pool.parallelFor(static_cast<int>(tasks), runTask, threads);
+      }
+      return;
+    }
+    case Algo::kDirect: {
+      ConvDirectF32Args base{};
+      base.h = h;
+      base.w = w;
+      base.cin = c.cin;
+      base.kh = c.kh;
+      base.kw = c.kw;
+      base.sh = c.strideH;
+      base.sw = c.strideW;
+      base.dh = c.dilationH;
+      base.dw = c.dilationW;
+      base.padT = g.padTop;
+      base.padL = g.padLeft;
+      base.oh = g.oh;
+      base.ow = g.ow;
+      base.cout = c.cout;
+      base.weights = im.directW.get();
+      const double macs = static_cast<double>(M) * c.cout * kp * cinG;
+      if (macs < (1 << 16)) threads = 1;
+      const int band = std::max(1, std::min(g.oh, static_cast<int>((static_cast<int64_t>(g.oh) * n + 4 * threads - 1) / (4 * threads))));
+      const int bandsPerImage = (g.oh + band - 1) / band;
+      const size_t imgIn = static_cast<size_t>(h) * w * c.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * c.cout;
+      auto runTask = [&](int t, int) {
+        ConvDirectF32Args a = base;
+        const int b = t / bandsPerImage;
+        a.x = x + b * imgIn;
+        a.y = y + b * imgOut;
+        const int oy0 = (t % bandsPerImage) * band, oy1 = std::min(g.oh, oy0 + band);
+        // A row at a time, so the epilogue reads the sums from L1.
+        for (int oy = oy0; oy < oy1; ++oy) {
+          a.oyBegin = oy;
+          a.oyEnd = oy + 1;
+          im.direct->run(a);
+          const int64_t m0 = (static_cast<int64_t>(b) * g.oh + oy) * g.ow;
+          sgemmApplyEpilogue(c.isa, y + static_cast<size_t>(m0) * c.cout, c.cout, g.ow, c.cout, groupEp(0, m0));
+        }
+      };
+      const int tasks = n * bandsPerImage;
+      if (threads <= 1 || tasks <= 1) {
+        for (int t = 0; t < tasks; ++t) runTask(t, 0);
+      } else {
+        pool.parallelFor(tasks, runTask, threads);
       }
       return;
     }

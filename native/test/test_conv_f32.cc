@@ -171,6 +171,16 @@ TEST(conv_f32_every_isa_equals_reference) {
       {false, 1, 6, 7, 24, 40, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 0, 0, 0, 0, true, ActKind::kNone},
       {false, 1, 6, 7, 24, 40, 4, 4, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameLower, 0, 0, 0, 0, false, ActKind::kNone},
       {false, 1, 7, 8, 20, 12, 2, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0, AutoPad::kValid, 0, 0, 0, 0, true, ActKind::kNone},
+      // few input channels (direct kernels on AVX-512): 1-4 channels, cout 8 / 24 / 80 / 144
+      // (channel tails, 1-4 blocks per pass, two passes), borders on every side, wide rows (full
+      // tiles of interior pixels), dilation, SAME, batches
+      {false, 2, 9, 40, 3, 24, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kClip},
+      {false, 1, 11, 37, 1, 8, 5, 5, 1, 1, 1, 1, 1, 2, 3, 1, 4, NS, 0, 0, 0, 0, false, ActKind::kNone},
+      {false, 1, 10, 33, 2, 80, 3, 3, 1, 1, 2, 2, 1, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 2, 12, 50, 4, 144, 3, 2, 1, 1, 1, 1, 3, 0, 3, 1, 0, NS, 0, 0, 0, 0, true, ActKind::kHardSwish},
+      {false, 1, 19, 45, 3, 64, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 13, 29, 3, 48, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 3, 70, 7, 32, 4, 4, 1, 1, 1, 1, 1, 1, 0, 1, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},   // every row crosses the padding
       // deep K (chunked): 3x3 x 128 in = 1152
       {false, 1, 6, 6, 128, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 4, 5, 600, 33, 1, 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
