@@ -10,7 +10,7 @@ import { CompiledGraph, type NodeProfile } from './engine/compile';
 import type { TensorData as OpData } from './engine/ops';
 import { Graph } from './graph/ir';
 import { inferShapes } from './graph/infer';
-import { optimize, planLayout, removeIdentity } from './graph/passes';
+import { fuseExpandDepthwise, optimize, planLayout, removeIdentity } from './graph/passes';
 import { foldQdqConstants, fuseQdq, hasQdq } from './graph/passes/qdq';
 import type { DType } from './graph/tensor';
 import { type ImportOptions, OnnxImportError, importModel, loadModel } from './onnx/import';
@@ -148,6 +148,7 @@ export class InferenceSession {
     }
     if (level !== 'disabled') optimize(graph);
     planLayout(graph);
+    if (level !== 'disabled') fuseExpandDepthwise(graph);
     inferShapes(graph);
     this.graph = graph;
     const profiling = opts.enableProfiling === undefined ? process.env.QINT8_PROFILE === '1' : opts.enableProfiling;

@@ -531,3 +531,67 @@ describe('real models: optimize() then export; onnxruntime gives the same output
       console.log(`${m.name}: ${before} -> ${g.nodes.length} nodes ${JSON.stringify(rep)}; ${worst.join('; ')}`);
     });
 });
+
+describe('expansion + depthwise fusion (after the layout pass)', () => {
+  // x -> 1x1 Conv (+ act) -> depthwise Conv (+ act) -> out, as in MobileNetV2's blocks.
+  function build(o: { act1?: string; act2?: string; bias?: boolean; stride?: number; k?: number; cexp?: number; pads?: number[] }): Graph {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', ['n', 6, 9, 11]);
+    const cexp = o.cexp ?? 20;
+    const k = o.k ?? 3;
+    const ins1 = [x, b.constant('w1', f32([cexp, 6, 1, 1], 91, -0.5, 0.5))];
+    if (o.bias !== false) ins1.push(b.constant('b1', f32([cexp], 92, -0.1, 0.1)));
+    let e = b.op('Conv', ins1, {});
+    if (o.act1 === 'Clip') e = b.op('Clip', [e, b.constant('lo', makeTensor('float32', [], [0])), b.constant('hi', makeTensor('float32', [], [6]))]);
+    else if (o.act1) e = b.op(o.act1, [e]);
+    const ins2 = [e, b.constant('w2', f32([cexp, 1, k, k], 93, -0.5, 0.5))];
+    if (o.bias !== false) ins2.push(b.constant('b2', f32([cexp], 94, -0.1, 0.1)));
+    const p = o.pads ?? Array(4).fill((k - 1) >> 1);
+    let d = b.op('Conv', ins2, { group: cexp, pads: p, strides: [o.stride ?? 1, o.stride ?? 1] });
+    if (o.act2) d = b.op(o.act2, [d]);
+    b.output(d, 'out');
+    return b.build();
+  }
+  const cases = [
+    { act1: 'Clip', act2: 'Clip' },
+    { act1: 'Relu', act2: undefined, stride: 2 },
+    { act1: 'HardSwish', act2: 'HardSwish', k: 5, bias: false },
+    { act1: undefined, act2: 'Relu', pads: [0, 2, 1, 0] },
+  ];
+  it.each(cases)('fuses %o and runs it with the bits of the unfused convs, at batch 1 and 3', async (o) => {
+    const fused = await InferenceSession.create(build(o), { intraOpNumThreads: 2 });
+    const ops = fused.graph.nodes.map((n) => n.opType);
+    expect(ops.filter((t) => t === 'NhwcExpandDepthwise')).toHaveLength(1);
+    expect(ops.some((t) => t === 'NhwcConv' || t === 'NhwcFusedConv')).toBe(false);
+    const plain = await InferenceSession.create(build(o), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 2 });
+    for (const n of [1, 3]) {
+      const x = new Tensor('float32', rand(n * 6 * 9 * 11, 95 + n, -2, 2), [n, 6, 9, 11]);
+      const got = (await fused.run({ x })).out.data as Float32Array;
+      const want = (await plain.run({ x })).out.data as Float32Array;
+      expect(got.length).toBe(want.length);
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+    }
+  });
+
+  it('leaves a strided, grouped or padded expansion, a second reader, a graph output and a non-depthwise conv alone', async () => {
+    const count = async (g: Graph) => (await InferenceSession.create(g)).graph.nodes.filter((n) => n.opType === 'NhwcExpandDepthwise').length;
+    expect(await count(build({}))).toBe(1);
+    const variant = (edit: (g: Graph) => void) => {
+      const g = build({});
+      edit(g);
+      g.outputs[0].shape = undefined;
+      return g;
+    };
+    const expand = (g: Graph) => g.nodes.find((n) => n.opType === 'Conv' && g.constants.get(n.inputs[1])!.dims[2] === 1)!;
+    expect(await count(variant((g) => (expand(g).attrs.strides = [2, 2])))).toBe(0);
+    expect(await count(variant((g) => (expand(g).attrs.pads = [1, 0, 0, 0])))).toBe(0);
+    expect(await count(variant((g) => g.outputs.push({ name: expand(g).outputs[0], dtype: 'float32' })))).toBe(0);
+    expect(await count(variant((g) => g.nodes.push({ name: 'sig', opType: 'Sigmoid', domain: '', inputs: [expand(g).outputs[0]], outputs: ['s'], attrs: {} }) && g.outputs.push({ name: 's', dtype: 'float32' })))).toBe(0);
+    // a regular 3x3 conv after the expansion (weights [c, c, 3, 3], one group)
+    const b = new GraphBuilder('g2');
+    const x = b.input('x', 'float32', [1, 6, 9, 11]);
+    const e = b.op('Conv', [x, b.constant('w1', f32([8, 6, 1, 1], 96))], {});
+    b.output(b.op('Conv', [e, b.constant('w2', f32([8, 8, 3, 3], 97))], { pads: [1, 1, 1, 1] }), 'out');
+    expect(await count(b.build())).toBe(0);
+  });
+});

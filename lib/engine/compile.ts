@@ -44,6 +44,7 @@ const LOWER = new Map<string, Lowering>([
   ['qint8::NhwcConv', { domain: 'qint8', name: 'ConvNhwc' }],
   ['qint8::NhwcFusedConv', { domain: 'qint8', name: 'ConvNhwc' }],
   ['qint8::NhwcConvTranspose', { domain: 'qint8', name: 'ConvTransposeNhwc' }],
+  ['qint8::NhwcExpandDepthwise', { domain: 'qint8', name: 'ExpandDepthwiseNhwc' }],
   ['qint8::NhwcMaxPool', { domain: 'qint8', name: 'MaxPoolNhwc' }],
   ['qint8::NhwcAveragePool', { domain: 'qint8', name: 'AveragePoolNhwc' }],
   ['qint8::NhwcGlobalAveragePool', { domain: 'qint8', name: 'GlobalAveragePoolNhwc' }],

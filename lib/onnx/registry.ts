@@ -2104,6 +2104,43 @@ for (const base of [...NHWC_BASES, ...NHWC_QBASES]) {
   });
 }
 
+// Produced by lib/graph/passes/fuse.ts fuseExpandDepthwise after the layout pass.
+{
+  const conv = ops.find((o) => o.opType === 'Conv' && o.domain === '')!;
+  reg({
+    opType: 'NhwcExpandDepthwise',
+    domain: 'qint8',
+    since: 1,
+    inputs: ['X', 'W1', 'W2', 'B1?', 'B2?'],
+    outputs: ['Y'],
+    attrs: {
+      ...convAttrSpecs,
+      activation: { type: 'string', default: 'None' },
+      activation_params: { type: 'floats' },
+      expand_activation: { type: 'string', default: 'None' },
+      expand_activation_params: { type: 'floats' },
+    },
+    types: 'float',
+    doc: 'channels-last 1x1 expansion Conv (W1, B1, expand_activation) whose output only a depthwise Conv (W2, B2, the conv attributes, activation) reads, run band by band (internal)',
+    infer(ctx) {
+      for (const [a, ps] of [['activation', 'activation_params'], ['expand_activation', 'expand_activation_params']] as const) {
+        const act = ctx.attr<string>(a);
+        const need = { None: 0, Relu: 0, Clip: 2, LeakyRelu: 1, HardSigmoid: 2, HardSwish: 0 }[act as 'Relu'];
+        if (need === undefined) ctx.fail(`${a} '${act}' is not one of None, ${ACTIVATIONS.join(', ')}`);
+        if ((ctx.attr<number[]>(ps) ?? []).length !== need) ctx.fail(`${a} ${act} takes ${need} ${ps}, got ${(ctx.attr<number[]>(ps) ?? []).length}`);
+      }
+      const x = ctx.shape(0);
+      const w1 = ctx.shape(1);
+      if (x && x.length !== 4) ctx.fail(`X must be 4-D (N, H, W, C), got [${x.join(', ')}]`);
+      if (w1 && (w1.length !== 4 || w1[2] !== 1 || w1[3] !== 1)) ctx.fail('W1 must be a 1x1 conv weight');
+      // The depthwise conv's view: X with the expansion's channels, NCHW.
+      const ins = [ctx.ins[0] && x ? { ...ctx.ins[0], shape: [x[0], w1 ? w1[0] : ctx.fresh('c'), x[1], x[2]] } : ctx.ins[0], ctx.ins[2], ctx.ins[4]];
+      const out = conv.infer!(new InferCtx(ctx.node, conv, ins, (h) => ctx.fresh(h)))[0];
+      return [{ ...out, shape: out.shape ? toNhwc(out.shape) : undefined }];
+    },
+  });
+}
+
 const byKey = new Map<string, OpSpec>();
 for (const s of ops) byKey.set(`${s.domain}::${s.opType}`, s);
 

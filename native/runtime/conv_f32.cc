@@ -570,4 +570,128 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
   }
 }
 
+bool canFuseExpandDepthwise(const ConvF32& e, const ConvF32& d) {
+  return e.impl_->algo == Algo::kGemm && e.cfg_.groups == 1 && d.impl_->algo == Algo::kDepthwise && d.cfg_.cin == e.cfg_.cout;
+}
+
+namespace {
+
+struct ExpandDwPlan {
+  bool fused = false;
+  int bandRows = 0;     // depthwise output rows per band
+  int capacityRows = 0; // expanded rows a band buffer holds
+  size_t rowFloats = 0; // floats of one expanded row
+  size_t perThread = 0; // bytes of one thread's band buffer (64-byte multiple)
+  size_t bytes = 0;     // scratch bytes
+};
+
+ExpandDwPlan expandDwPlan(const ConvF32& e, const ConvF32& d, int n, int h, int w, size_t bandBytes) {
+  const ConvF32Config& dc = d.config();
+  const ConvF32Geometry g = d.geometry(n, h, w);
+  ExpandDwPlan p;
+  const int threads = ThreadPool::global().numThreads();
+  p.rowFloats = static_cast<size_t>(w) * e.config().cout;
+  const size_t rowBytes = p.rowFloats * sizeof(float);
+  const int ekh = (dc.kh - 1) * dc.dilationH + 1;
+  const size_t budget = bandBytes ? bandBytes : 384 * 1024;
+  const int64_t rowsInBudget = static_cast<int64_t>(budget / std::max<size_t>(1, rowBytes));
+  p.bandRows = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(g.oh, (rowsInBudget - ekh) / dc.strideH + 1)));
+  p.capacityRows = std::min(h, (p.bandRows - 1) * dc.strideH + ekh);
+  p.perThread = (static_cast<size_t>(p.capacityRows) * rowBytes + 63) / 64 * 64;
+  const size_t fusedBytes = p.perThread * static_cast<size_t>(threads);
+  const size_t wholeBytes = static_cast<size_t>(n) * h * rowBytes;
+  p.fused = n >= threads;
+  p.bytes = p.fused ? fusedBytes : std::max(fusedBytes, wholeBytes);
+  return p;
+}
+
+}  // namespace
+
+size_t expandDepthwiseScratchBytes(const ConvF32& e, const ConvF32& d, int n, int h, int w, size_t bandBytes) {
+  if (!canFuseExpandDepthwise(e, d)) bad("expand + depthwise: not an expansion conv followed by a depthwise conv");
+  return expandDwPlan(e, d, n, h, w, bandBytes).bytes;
+}
+
+void runExpandDepthwise(const ConvF32& e, const ConvF32& d, const float* x, int n, int h, int w, float* y, void* scratch,
+                        size_t scratchBytes, int maxThreads, size_t bandBytes) {
+  if (!canFuseExpandDepthwise(e, d)) bad("expand + depthwise: not an expansion conv followed by a depthwise conv");
+  const ExpandDwPlan p = expandDwPlan(e, d, n, h, w, bandBytes);
+  if (scratchBytes < p.bytes) bad("expand + depthwise: scratch too small");
+  float* buf = static_cast<float*>(scratch);
+  ThreadPool& pool = ThreadPool::global();
+  int threads = pool.numThreads();
+  if (maxThreads > 0) threads = std::min(threads, maxThreads);
+  if (!p.fused || n < threads) {
+    e.run(x, n, h, w, buf, nullptr, maxThreads);
+    d.run(buf, n, h, w, y, nullptr, maxThreads);
+    return;
+  }
+  const ConvF32Config& ec = e.cfg_;
+  const ConvF32Config& dc = d.cfg_;
+  const ConvF32::Impl& ei = *e.impl_;
+  const ConvF32::Impl& di = *d.impl_;
+  const ConvF32Geometry g = d.geometry(n, h, w);
+  const int cexp = ec.cout;
+  float* zeroRow = static_cast<float*>(tZero.get(sizeof(float) * p.rowFloats));
+  std::memset(zeroRow, 0, sizeof(float) * p.rowFloats);
+  SgemmEpilogue ep;
+  ep.bias = ei.bias.empty() ? nullptr : ei.bias.data();
+  ep.act = ec.act;
+  DwF32Args base{};
+  base.h = h;
+  base.w = w;
+  base.c = cexp;
+  base.kh = dc.kh;
+  base.kw = dc.kw;
+  base.sh = dc.strideH;
+  base.sw = dc.strideW;
+  base.dh = dc.dilationH;
+  base.dw = dc.dilationW;
+  base.padT = g.padTop;
+  base.padL = g.padLeft;
+  base.oh = g.oh;
+  base.ow = g.ow;
+  base.weights = di.dwW.get();
+  base.bias = di.bias.empty() ? nullptr : di.bias.data();
+  base.act = dc.act;
+  base.zeroRow = zeroRow;
+  const int ekh = (dc.kh - 1) * dc.dilationH + 1;
+  const size_t imgIn = static_cast<size_t>(h) * w * ec.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * cexp;
+  auto runImage = [&](int b, int thread) {
+    float* band = buf + p.perThread / sizeof(float) * static_cast<size_t>(thread);
+    const float* xi = x + b * imgIn;
+    int bufLo = 0, bufHi = 0;  // expanded rows [bufLo, bufHi) are at band[0 ..)
+    DwF32Args a = base;
+    a.y = y + b * imgOut;
+    for (int oy0 = 0; oy0 < g.oh; oy0 += p.bandRows) {
+      const int oy1 = std::min(g.oh, oy0 + p.bandRows);
+      const int lo = std::max(0, oy0 * dc.strideH - g.padTop);
+      const int hi = std::min(h, (oy1 - 1) * dc.strideH - g.padTop + ekh);
+      if (hi <= lo) {  // every row this band reads is padding
+        bufLo = bufHi = lo;
+      } else if (lo > bufLo) {
+        const int keep = std::max(0, bufHi - lo);
+        if (keep > 0) std::memmove(band, band + static_cast<size_t>(lo - bufLo) * p.rowFloats, sizeof(float) * keep * p.rowFloats);
+        bufLo = lo;
+        bufHi = lo + keep;
+      }
+      if (hi > bufHi) {
+        sgemm(ei.packed[0]->view(), xi + static_cast<size_t>(bufHi) * w * ec.cin, ec.cin, (hi - bufHi) * w,
+              band + static_cast<size_t>(bufHi - bufLo) * p.rowFloats, cexp, ep, 1);
+        bufHi = hi;
+      }
+      // The kernel reads rows [lo, hi) of a virtual image whose row bufLo is band[0].
+      a.x = band - static_cast<ptrdiff_t>(bufLo) * static_cast<ptrdiff_t>(p.rowFloats);
+      a.oyBegin = oy0;
+      a.oyEnd = oy1;
+      di.dw->run(a);
+    }
+  };
+  if (threads <= 1) {
+    for (int b = 0; b < n; ++b) runImage(b, 0);
+  } else {
+    pool.parallelFor(n, runImage, threads);
+  }
+}
+
 }  // namespace qint8

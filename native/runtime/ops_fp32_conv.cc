@@ -4,6 +4,12 @@
 // or not), optional input 3 "Sum" (a residual of Y's shape, added after the bias and before the
 // activation: a fused Conv -> Add -> activation, lib/graph/passes/fuse.ts), plus the fused
 // activation attributes (activation, activation_params).
+//
+// qint8::ExpandDepthwiseNhwc: an expansion Conv (1x1, stride 1, unpadded, one group) whose only
+// consumer is a depthwise Conv (lib/graph/passes/fuse.ts fuseExpandDepthwise), run band by band
+// so the expanded tensor stays in cache (conv_f32.h runExpandDepthwise). Inputs X, W1, W2, B1?,
+// B2? (all but X constant); the depthwise conv's attributes, its activation in activation /
+// activation_params and the expansion's in expand_activation / expand_activation_params.
 #include <memory>
 #include <vector>
 
@@ -124,6 +130,8 @@ class ConvNhwcOp : public Op {
     conv_->run(X.as<const float>(), n, h, w, Y.as<float>(), bias, maxThreads, sum);
   }
 
+  const ConvF32& conv() const { return *conv_; }
+
  private:
   std::string name_;
   int spatial_ = 2;
@@ -131,6 +139,66 @@ class ConvNhwcOp : public Op {
   std::unique_ptr<ConvF32> conv_;
 };
 
+class ExpandDepthwiseNhwcOp : public Op {
+ public:
+  explicit ExpandDepthwiseNhwcOp(const OpContext& c) {
+    const std::string name = "ExpandDepthwiseNhwc";
+    if (c.constants.size() != 5) fail(name, "takes 5 inputs (X, W1, W2, B1, B2)");
+    for (int i : {1, 2})
+      if (!c.constants[i].data) fail(name, "the weights (inputs 1 and 2) must be constants");
+    for (int i : {3, 4})
+      if (c.inputPresent.size() > static_cast<size_t>(i) && c.inputPresent[i] && !c.constants[i].data)
+        fail(name, "the biases (inputs 3 and 4) must be constants");
+    OpContext e;
+    e.isa = c.isa;
+    e.constants = {c.constants[0], c.constants[1], c.constants[3]};
+    e.inputPresent = {true, true, c.constants[3].data != nullptr};
+    if (c.attrs.has("expand_activation")) e.attrs.map["activation"] = c.attrs.map.at("expand_activation");
+    if (c.attrs.has("expand_activation_params")) e.attrs.map["activation_params"] = c.attrs.map.at("expand_activation_params");
+    OpContext d;
+    d.isa = c.isa;
+    d.attrs = c.attrs;
+    d.attrs.map.erase("expand_activation");
+    d.attrs.map.erase("expand_activation_params");
+    d.constants = {TensorView{}, c.constants[2], c.constants[4]};
+    d.inputPresent = {true, true, c.constants[4].data != nullptr};
+    expand_ = std::make_unique<ConvNhwcOp>(e, false);
+    dw_ = std::make_unique<ConvNhwcOp>(d, false);
+    if (!canFuseExpandDepthwise(expand_->conv(), dw_->conv()))
+      fail(name, "W1 must be a 1x1 expansion (stride 1, no padding, one group) and W2 a depthwise conv over its output");
+  }
+
+  size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
+    const TensorView& X = in[0];
+    if (X.shape.rank != 4) return 0;
+    return expandDepthwiseScratchBytes(expand_->conv(), dw_->conv(), static_cast<int>(X.shape[0]), static_cast<int>(X.shape[1]),
+                                       static_cast<int>(X.shape[2]));
+  }
+
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, int maxThreads) const override {
+    const std::string name = "ExpandDepthwiseNhwc";
+    if (in.size() != 5 || out.size() != 1) fail(name, "takes 5 inputs and 1 output");
+    const TensorView& X = in[0];
+    const TensorView& Y = out[0];
+    requireF32(X, name, "X");
+    requireF32(Y, name, "Y");
+    const ConvF32& e = expand_->conv();
+    if (X.shape.rank != 4) fail(name, "X must be 4-D (N, H, W, C), got " + X.shape.str());
+    if (X.shape[3] != e.config().cin) fail(name, "X has " + std::to_string(X.shape[3]) + " channels, W1 expects " + std::to_string(e.config().cin));
+    for (int i = 0; i < 4; ++i)
+      if (X.shape[i] > (1 << 30)) fail(name, "X too large");
+    const int n = static_cast<int>(X.shape[0]), h = static_cast<int>(X.shape[1]), w = static_cast<int>(X.shape[2]);
+    if (n == 0) return;
+    const ConvF32Geometry g = dw_->conv().geometry(n, h, w);
+    requireShape(Y, Shape{n, g.oh, g.ow, dw_->conv().config().cout}, name, "Y");
+    runExpandDepthwise(e, dw_->conv(), X.as<const float>(), n, h, w, Y.as<float>(), scratch, scratchBytes(in, out), maxThreads);
+  }
+
+ private:
+  std::unique_ptr<ConvNhwcOp> expand_, dw_;
+};
+
+std::unique_ptr<Op> makeExpandDepthwise(const OpContext& c) { return std::make_unique<ExpandDepthwiseNhwcOp>(c); }
 std::unique_ptr<Op> makeConv(const OpContext& c) { return std::make_unique<ConvNhwcOp>(c, false); }
 std::unique_ptr<Op> makeConvTranspose(const OpContext& c) { return std::make_unique<ConvNhwcOp>(c, true); }
 
@@ -138,5 +206,6 @@ std::unique_ptr<Op> makeConvTranspose(const OpContext& c) { return std::make_uni
 
 QINT8_REGISTER_OP("qint8", "ConvNhwc", makeConv);
 QINT8_REGISTER_OP("qint8", "ConvTransposeNhwc", makeConvTranspose);
+QINT8_REGISTER_OP("qint8", "ExpandDepthwiseNhwc", makeExpandDepthwise);
 
 }  // namespace qint8

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -252,5 +253,95 @@ TEST(conv_f32_random_shapes_every_isa_equals_reference) {
     c.bias = r.uniform(0, 1) == 1;
     c.act = static_cast<ActKind>(r.uniform(0, 5));
     runCase(c, 1000 + it);
+  }
+}
+
+// Expansion 1x1 conv + depthwise conv run band by band (runExpandDepthwise) against the two convs
+// run one after the other: same bits, with bands of 1-3 rows (the rows two bands share moved to
+// the front of the buffer), one band per image, fewer images than threads (the unfused fallback),
+// strides, dilation, 5x5, borders, and every ISA tier.
+TEST(conv_f32_expand_depthwise_equals_two_convs) {
+  struct E {
+    int n, h, w, cin, cexp, k, s, d, pt, pl, pb, pr;
+    bool bias;
+    ActKind a1, a2;
+  };
+  const E cases[] = {
+      {3, 17, 9, 8, 24, 3, 1, 1, 1, 1, 1, 1, true, ActKind::kClip, ActKind::kClip},
+      {2, 16, 11, 5, 40, 3, 2, 1, 1, 1, 1, 1, true, ActKind::kRelu, ActKind::kRelu},
+      {4, 15, 7, 16, 33, 5, 1, 1, 2, 2, 2, 2, false, ActKind::kHardSwish, ActKind::kNone},
+      {2, 13, 10, 6, 20, 5, 2, 1, 2, 2, 1, 1, true, ActKind::kNone, ActKind::kHardSwish},
+      {2, 12, 8, 4, 16, 3, 1, 2, 2, 2, 2, 2, true, ActKind::kRelu, ActKind::kLeakyRelu},
+      {3, 9, 9, 7, 17, 3, 2, 1, 0, 0, 0, 0, true, ActKind::kClip, ActKind::kRelu},
+      {1, 14, 6, 8, 24, 3, 1, 1, 1, 1, 1, 1, true, ActKind::kClip, ActKind::kClip},  // one image: unfused
+      {2, 2, 5, 3, 16, 3, 1, 1, 4, 1, 4, 1, true, ActKind::kRelu, ActKind::kRelu},   // padding rows only in some bands
+  };
+  qt::Rng rng(1234);
+  for (const E& ec : cases) {
+    for (int i = 0; i < kIsaCount; ++i) {
+      const Isa isa = static_cast<Isa>(i);
+      if (!isaSupported(isa)) continue;
+      ConvF32Config e, d;
+      e.isa = d.isa = isa;
+      e.cin = ec.cin;
+      e.cout = ec.cexp;
+      e.kh = e.kw = 1;
+      d.cin = d.cout = d.groups = ec.cexp;
+      d.kh = d.kw = ec.k;
+      d.strideH = d.strideW = ec.s;
+      d.dilationH = d.dilationW = ec.d;
+      d.padTop = ec.pt;
+      d.padLeft = ec.pl;
+      d.padBottom = ec.pb;
+      d.padRight = ec.pr;
+      e.act.kind = ec.a1;
+      d.act.kind = ec.a2;
+      if (ec.a1 == ActKind::kClip) e.act.p0 = 0.0f, e.act.p1 = 0.75f;
+      if (ec.a2 == ActKind::kClip) d.act.p0 = 0.0f, d.act.p1 = 0.75f;
+      if (ec.a2 == ActKind::kLeakyRelu) d.act.p0 = 0.125f;
+      std::vector<float> w1(static_cast<size_t>(ec.cexp) * ec.cin), w2(static_cast<size_t>(ec.cexp) * ec.k * ec.k), b1(ec.cexp), b2(ec.cexp);
+      for (auto* v : {&w1, &w2, &b1, &b2})
+        for (auto& f : *v) f = rng.uniformf(-1, 1);
+      e.weight = w1.data();
+      d.weight = w2.data();
+      e.bias = ec.bias ? b1.data() : nullptr;
+      d.bias = ec.bias ? b2.data() : nullptr;
+      auto ce = ConvF32::create(e);
+      auto cd = ConvF32::create(d);
+      CHECK(canFuseExpandDepthwise(*ce, *cd));
+      CHECK(!canFuseExpandDepthwise(*cd, *ce));
+      std::vector<float> x(static_cast<size_t>(ec.n) * ec.h * ec.w * ec.cin);
+      for (auto& v : x) v = rng.uniformf(-1, 1);
+      const ConvF32Geometry g = cd->geometry(ec.n, ec.h, ec.w);
+      const size_t ysize = static_cast<size_t>(ec.n) * g.oh * g.ow * ec.cexp;
+      std::vector<float> mid(static_cast<size_t>(ec.n) * ec.h * ec.w * ec.cexp), want(ysize);
+      ce->run(x.data(), ec.n, ec.h, ec.w, mid.data(), nullptr, 1);
+      cd->run(mid.data(), ec.n, ec.h, ec.w, want.data(), nullptr, 1);
+      const size_t row = sizeof(float) * ec.w * ec.cexp;
+      for (size_t band : {size_t(0), row, 3 * row, 5 * row + 7})
+        for (int threads : {1, 2}) {
+          const size_t bytes = expandDepthwiseScratchBytes(*ce, *cd, ec.n, ec.h, ec.w, band);
+          std::vector<float> scratch(bytes / sizeof(float) + 16, 5.0f);
+          std::vector<float> got(ysize, 9.0f);
+          runExpandDepthwise(*ce, *cd, x.data(), ec.n, ec.h, ec.w, got.data(), scratch.data(), bytes, threads, band);
+          for (size_t at = 0; at < ysize; ++at)
+            if (!sameBits(got[at], want[at])) {
+              char m[240];
+              std::snprintf(m, sizeof m, "expand+dw n=%d h=%d w=%d cin=%d cexp=%d k=%d s=%d d=%d isa=%s band=%zu threads=%d: mismatch at %zu: %.9g vs %.9g",
+                            ec.n, ec.h, ec.w, ec.cin, ec.cexp, ec.k, ec.s, ec.d, isaName(isa), band, threads, at, got[at], want[at]);
+              qt::fail(__FILE__, __LINE__, m);
+              return;
+            }
+          if (bytes > 0) {
+            bool threw = false;
+            try {
+              runExpandDepthwise(*ce, *cd, x.data(), ec.n, ec.h, ec.w, got.data(), scratch.data(), bytes - 1, threads, band);
+            } catch (const std::invalid_argument&) {
+              threw = true;
+            }
+            CHECK(threw);
+          }
+        }
+    }
   }
 }

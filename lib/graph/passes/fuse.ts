@@ -134,3 +134,52 @@ export function fuseResidualAdd(g: Graph): number {
   g.nodes = out;
   return plans.size;
 }
+
+/**
+ * Expansion + depthwise fusion, after the layout pass: a channels-last 1x1 expansion conv
+ * (qint8.NhwcConv / NhwcFusedConv: 1x1 weights, one group, stride 1, no padding, constant weights
+ * and bias, no Sum) whose output feeds nothing but a channels-last depthwise conv (group = its
+ * channels = the expansion's outputs, constant weights and bias, no Sum) becomes one
+ * qint8.NhwcExpandDepthwise node, which the engine runs band by band so the expanded tensor stays
+ * in cache (the inverted-residual blocks of MobileNetV2/V3). Same numerics: each conv computes
+ * what it computed before. Returns the count fused.
+ */
+export function fuseExpandDepthwise(g: Graph): number {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  const isConv = (n: Node) => n.domain === 'qint8' && (n.opType === 'NhwcConv' || n.opType === 'NhwcFusedConv');
+  const constOrAbsent = (v: string | undefined) => !v || g.constants.has(v);
+  const noSum = (n: Node) => n.inputs.length <= 3 || !n.inputs[3];
+  const allEq = (v: unknown, x: number) => v === undefined || (Array.isArray(v) && v.every((e) => e === x));
+  const drop = new Set<Node>();
+  let fused = 0;
+  for (const d of g.nodes) {
+    if (!isConv(d) || !noSum(d) || drop.has(d)) continue;
+    const w2 = d.inputs[1] ? g.constants.get(d.inputs[1]) : undefined;
+    if (!w2 || w2.dtype !== 'float32' || w2.dims.length !== 4 || w2.dims[1] !== 1 || !constOrAbsent(d.inputs[2])) continue;
+    const cexp = w2.dims[0];
+    if (cexp < 2 || ((d.attrs.group as number | undefined) ?? 1) !== cexp) continue;
+    const mid = d.inputs[0];
+    const e = producers.get(mid);
+    if (!e || !isConv(e) || !noSum(e) || (consumers.get(mid) ?? []).length !== 1 || g.isOutput(mid)) continue;
+    if (g.info(mid).dtype !== 'float32') continue;
+    const w1 = e.inputs[1] ? g.constants.get(e.inputs[1]) : undefined;
+    if (!w1 || w1.dtype !== 'float32' || w1.dims.length !== 4 || w1.dims[0] !== cexp || w1.dims[2] !== 1 || w1.dims[3] !== 1) continue;
+    if (!constOrAbsent(e.inputs[2]) || ((e.attrs.group as number | undefined) ?? 1) !== 1) continue;
+    if (!allEq(e.attrs.strides, 1) || !allEq(e.attrs.pads, 0)) continue;
+    d.inputs = [e.inputs[0], e.inputs[1], d.inputs[1], e.inputs[2] ?? '', d.inputs[2] ?? ''];
+    d.opType = 'NhwcExpandDepthwise';
+    d.attrs = {
+      ...d.attrs,
+      activation: (d.attrs.activation as string | undefined) ?? 'None',
+      activation_params: (d.attrs.activation_params as number[] | undefined) ?? [],
+      expand_activation: (e.attrs.activation as string | undefined) ?? 'None',
+      expand_activation_params: (e.attrs.activation_params as number[] | undefined) ?? [],
+    };
+    g.values.delete(mid);
+    drop.add(e);
+    fused++;
+  }
+  g.nodes = g.nodes.filter((n) => !drop.has(n));
+  return fused;
+}

@@ -14,7 +14,7 @@ export { foldBatchNorm } from './batchnorm';
 export { eliminateDeadCode, removeIdentity } from './cleanup';
 export { foldConstants } from './fold';
 export type { FoldOptions } from './fold';
-export { fuseActivations, fuseResidualAdd } from './fuse';
+export { fuseActivations, fuseExpandDepthwise, fuseResidualAdd } from './fuse';
 export { fuseHardSwish } from './hardswish';
 export { fuseLayerNorm } from './layernorm';
 

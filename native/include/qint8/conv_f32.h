@@ -74,6 +74,9 @@ class ConvF32 {
   struct Impl;
 
  private:
+  friend bool canFuseExpandDepthwise(const ConvF32&, const ConvF32&);
+  friend size_t expandDepthwiseScratchBytes(const ConvF32&, const ConvF32&, int, int, int, size_t);
+  friend void runExpandDepthwise(const ConvF32&, const ConvF32&, const float*, int, int, int, float*, void*, size_t, int, size_t);
   ConvF32() = default;
   ConvF32Config cfg_;
   std::unique_ptr<Impl> impl_;
@@ -81,5 +84,19 @@ class ConvF32 {
 
 // The reference convolution, straight from the definition above (bias: cfg.bias).
 void convF32Reference(const ConvF32Config& cfg, const float* x, int n, int h, int w, float* y);
+
+// An expansion conv (1x1, stride 1, unpadded, one group: the "gemm" algorithm) followed by a
+// depthwise conv reading nothing but its output (an inverted-residual block's first half, as in
+// MobileNetV2/V3). With at least as many images as threads, each image runs band by band: the
+// expansion computes the rows of its output that the next band of depthwise rows needs into a
+// buffer of about bandBytes (0: 384 KB, so it stays in L2), then the depthwise kernel reads them
+// there; the rows a band shares with the next are moved to the front. The expanded tensor never
+// goes to memory in full. With fewer images it runs expand, then depthwise, through a whole
+// expanded tensor in scratch. Either way the result has the bits of expand.run then dw.run.
+// canFuseExpandDepthwise says whether a pair qualifies (else the functions throw).
+bool canFuseExpandDepthwise(const ConvF32& expand, const ConvF32& dw);
+size_t expandDepthwiseScratchBytes(const ConvF32& expand, const ConvF32& dw, int n, int h, int w, size_t bandBytes = 0);
+void runExpandDepthwise(const ConvF32& expand, const ConvF32& dw, const float* x, int n, int h, int w, float* y, void* scratch,
+                        size_t scratchBytes, int maxThreads = 0, size_t bandBytes = 0);
 
 }  // namespace qint8
