@@ -570,6 +570,9 @@ describe('expansion + depthwise fusion (after the layout pass)', () => {
       const want = (await plain.run({ x })).out.data as Float32Array;
       expect(got.length).toBe(want.length);
       expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+      // exported, the fused node is the two convs again: onnxruntime agrees to float rounding
+      const ort = await outputs(fused.graph, { x: { data: x.data as Float32Array, dims: [n, 6, 9, 11] } });
+      expect(relError(Float32Array.from(ort.out), got).rel).toBeLessThan(1e-5);
     }
   });
 

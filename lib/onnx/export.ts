@@ -67,6 +67,19 @@ function attribute(node: Node, name: string, v: AttrValue): OnnxAttribute {
 /** Expands internal ops into standard ONNX nodes (plus constants they need). */
 function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) => string, fresh: (b: string) => string): Node[] {
   if (n.domain === '' || n.domain === 'com.microsoft') return [n];
+  if (n.domain === 'qint8' && n.opType === 'NhwcExpandDepthwise') {
+    // The two channels-last convs it fused (lib/graph/passes/fuse.ts fuseExpandDepthwise).
+    const { activation, activation_params, expand_activation, expand_activation_params, ...convAttrs } = n.attrs;
+    const [x, w1, w2, b1, b2] = n.inputs;
+    const conv = (name: string, ins: string[], outs: string[], attrs: Node['attrs'], act: unknown, ps: unknown): Node =>
+      act && act !== 'None'
+        ? { name, opType: 'NhwcFusedConv', domain: 'qint8', inputs: ins, outputs: outs, attrs: { ...attrs, activation: act as string, activation_params: (ps as number[] | undefined) ?? [] } }
+        : { name, opType: 'NhwcConv', domain: 'qint8', inputs: ins, outputs: outs, attrs };
+    const mid = fresh(`${n.name}_expanded`);
+    const e = conv(fresh(`${n.name}_expand`), [x, w1, ...(b1 ? [b1] : [])], [mid], {}, expand_activation, expand_activation_params);
+    const d = conv(n.name, [mid, w2, ...(b2 ? [b2] : [])], n.outputs.slice(), convAttrs, activation, activation_params);
+    return [...standardNodes(g, e, newConst, fresh), ...standardNodes(g, d, newConst, fresh)];
+  }
   if (n.domain === 'qint8' && n.opType.startsWith('Nhwc')) {
     // Channels-last twin: transpose X to NCHW, run the op, transpose Y back.
     const base = n.opType.slice(4);
