@@ -4,13 +4,13 @@
 // op (qint8::DynamicQuantizeConvNhwc). On one-conv models, on every ISA of this CPU:
 //   - the fused op's output equals onnxruntime-node's on the saved bytes, bit for bit;
 //   - it equals qint8's own unfused run of the same graph (graphOptimizationLevel 'disabled':
-//     DynamicQuantizeLinear, ConvInteger, Cast, Mul, Add, Relu / Clip as separate ops);
+//     DynamicQuantizeLinear, ConvInteger, Cast, Mul, Add and the activation as separate ops);
 //   - the fusion did happen (the engine graph holds the fused op, with the activation).
 // Inputs cover DynamicQuantizeLinear's edge cases: ranges crossing 0, all positive (zero point
 // 0), all negative (zero point 255), constant and all-zero inputs (scale 1).
 import { describe, expect, it } from 'vitest';
 import { type Graph, InferenceSession, Tensor, quantize } from '../lib';
-import { DataType, type TypedData, attrInt, attrInts, buildModel, bytesOf, firstDiff, rng, tensor } from './helpers/onnx';
+import { DataType, type TypedData, attrFloat, attrInt, attrInts, buildModel, bytesOf, firstDiff, rng, tensor } from './helpers/onnx';
 import { compareWithOrt, isas } from './helpers/qop';
 
 interface ConvCase {
@@ -23,7 +23,7 @@ interface ConvCase {
   dilations?: [number, number];
   group?: number;
   bias?: boolean;
-  act?: 'Relu' | 'Clip';
+  act?: 'Relu' | 'Clip' | 'LeakyRelu' | 'HardSigmoid' | 'HardSwish';
   hw?: [number, number];
 }
 
@@ -45,6 +45,9 @@ function floatConvModel(c: ConvCase, seed: number): Uint8Array {
   const attrs = [attrInts('kernel_shape', c.k), attrInts('strides', c.strides ?? [1, 1]), attrInts('pads', c.pads ?? [0, 0, 0, 0]), attrInts('dilations', c.dilations ?? [1, 1]), attrInt('group', g)];
   const nodes = [{ name: 'conv', opType: 'Conv', domain: '', input: ins, output: [c.act ? 'c' : 'y'], attribute: attrs }];
   if (c.act === 'Relu') nodes.push({ name: 'act', opType: 'Relu', domain: '', input: ['c'], output: ['y'], attribute: [] });
+  if (c.act === 'LeakyRelu') nodes.push({ name: 'act', opType: 'LeakyRelu', domain: '', input: ['c'], output: ['y'], attribute: [attrFloat('alpha', 0.1)] });
+  if (c.act === 'HardSigmoid') nodes.push({ name: 'act', opType: 'HardSigmoid', domain: '', input: ['c'], output: ['y'], attribute: [attrFloat('alpha', 0.25)] });
+  if (c.act === 'HardSwish') nodes.push({ name: 'act', opType: 'HardSwish', domain: '', input: ['c'], output: ['y'], attribute: [] });
   if (c.act === 'Clip') {
     inits.push(tensor('lo', Float32Array.of(0), []), tensor('hi', Float32Array.of(6), []));
     nodes.push({ name: 'act', opType: 'Clip', domain: '', input: ['c', 'lo', 'hi'], output: ['y'], attribute: [] });
@@ -54,6 +57,7 @@ function floatConvModel(c: ConvCase, seed: number): Uint8Array {
     inputs: [{ name: 'x', type: DataType.FLOAT, dims: ['N', c.cin, 'H', 'W'] }],
     outputs: [{ name: 'y', type: DataType.FLOAT }],
     initializers: inits,
+    opset: 14,
   });
 }
 
@@ -101,6 +105,9 @@ const CASES: ConvCase[] = [
   { name: 'depthwise 3x3', cin: 16, cout: 16, k: [3, 3], pads: [1, 1, 1, 1], group: 16 },
   { name: '+ Relu', cin: 8, cout: 16, k: [3, 3], pads: [1, 1, 1, 1], act: 'Relu' },
   { name: '+ Clip [0, 6], no bias', cin: 8, cout: 16, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], act: 'Clip', bias: false },
+  { name: '+ LeakyRelu', cin: 8, cout: 16, k: [1, 1], act: 'LeakyRelu' },
+  { name: '+ HardSigmoid', cin: 8, cout: 16, k: [3, 3], pads: [1, 1, 1, 1], act: 'HardSigmoid' },
+  { name: '+ HardSwish', cin: 16, cout: 32, k: [1, 1], act: 'HardSwish' },
 ];
 
 describe('dynamic quantization of Conv', () => {

@@ -138,6 +138,8 @@ function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) =>
       const a: Node = { name: fresh(`${n.name}_${act}`), opType: act, domain: '', inputs: [biased], outputs: n.outputs.slice(), attrs: {} };
       const p = (activation_params as number[] | undefined) ?? [];
       if (act === 'Clip') a.inputs.push(newConst(`${n.name}_min`, makeTensor('float32', [], [p[0]])), newConst(`${n.name}_max`, makeTensor('float32', [], [p[1]])));
+      else if (act === 'LeakyRelu') a.attrs = { alpha: p[0] };
+      else if (act === 'HardSigmoid') a.attrs = { alpha: p[0], beta: p[1] };
       nodes.push(a);
     }
     return nodes;

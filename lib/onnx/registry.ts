@@ -1840,16 +1840,15 @@ reg({
   inputs: ['X', 'W', 'W_scale', 'B?'],
   outputs: ['Y'],
   attrs: { ...convAttrSpecs, activation: { type: 'string' }, activation_params: { type: 'floats' } },
-  doc: 'DynamicQuantizeLinear(X) -> ConvInteger(int8 W, symmetric) -> Cast -> Mul(x_scale * W_scale[c]) [-> Add(B[c])] [-> Relu / Clip] as one op (internal; lib/graph/passes/dynconv.ts)',
+  doc: 'DynamicQuantizeLinear(X) -> ConvInteger(int8 W, symmetric) -> Cast -> Mul(x_scale * W_scale[c]) [-> Add(B[c])] [-> activation as in FusedConv] as one op (internal; lib/graph/passes/dynconv.ts)',
   infer(ctx) {
     const xt = ctx.dtype(0);
     if (xt !== undefined && xt !== 'float32') ctx.fail(`X must be float32, got ${xt}`);
     if (ctx.dtype(1) !== undefined && ctx.dtype(1) !== 'int8') ctx.fail(`W must be int8, got ${ctx.dtype(1)}`);
     checkScale(ctx, 2, 'W_scale', true);
     if (ctx.has(3) && ctx.dtype(3) !== undefined && ctx.dtype(3) !== 'float32') ctx.fail(`B must be float32, got ${ctx.dtype(3)}`);
-    const act = ctx.attr<string>('activation');
-    if (act !== undefined && act !== 'Relu' && act !== 'Clip') ctx.fail(`activation must be Relu or Clip, got ${act}`);
-    if ((ctx.attr<number[]>('activation_params') ?? []).length !== (act === 'Clip' ? 2 : 0)) ctx.fail(`activation ${act ?? '(none)'} takes ${act === 'Clip' ? 2 : 0} activation_params`);
+    if (ctx.attr<string>('activation') !== undefined) checkActivation(ctx);
+    else if ((ctx.attr<number[]>('activation_params') ?? []).length) ctx.fail('activation_params without an activation');
     const [o] = inferConv(pickShim(ctx, [0, 1, 3], specOf('Conv')));
     return [{ dtype: 'float32', shape: o.shape }];
   },

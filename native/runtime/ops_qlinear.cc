@@ -22,6 +22,7 @@
 #include "qint8/structural.h"
 #include "qint8/linear.h"
 #include "qint8/op.h"
+#include "f32_kernels.h"
 
 namespace qint8 {
 namespace {
@@ -369,19 +370,20 @@ std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
 }
 
 // qint8::DynamicQuantizeConvNhwc: DynamicQuantizeLinear(x) -> ConvInteger(xq, w, x_zp) ->
-// Cast(float) -> Mul(x_scale * w_scale[c]) [-> Add(B[c])] [-> Relu / Clip] in one op, on NHWC
+// Cast(float) -> Mul(x_scale * w_scale[c]) [-> Add(B[c])] [-> activation] in one op, on NHWC
 // float activations. Inputs: X (float32 NHWC), W (int8 [Cout][Cin/group][kH][kW], symmetric),
 // W_scale (float32, 1 or Cout entries), B (optional float32, Cout). Attributes: the Conv ones,
-// activation ("Relu" | "Clip"), activation_params ([min, max] for Clip).
+// activation (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish), activation_params (as qint8.FusedConv).
 // Per call: min/max of x, DynamicQuantizeLinear's scale and zero point, x quantized into
 // zero-point-padded scratch, the int8 convolution (int32), then in place over the output
 // y = act((float(acc - zx * sum(w[c])) * (sx * sw[c])) + B[c]) with the unfused ops' roundings
-// (the Mul, then the Add; no FMA).
+// (the Mul, then the Add; no FMA); the activation (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish) is
+// the float engine's kernel for that op.
 class DynamicQuantizeConvOp : public Op {
  public:
-  enum Act { kNone = 0, kRelu = 1, kClip = 2 };
-  DynamicQuantizeConvOp(std::unique_ptr<ZeroPointConv> zc, Isa isa, std::vector<float> ws, std::vector<float> bias, Act act, float lo, float hi)
-      : zc_(std::move(zc)), isa_(isa), ws_(std::move(ws)), bias_(std::move(bias)), act_(act), lo_(lo), hi_(hi) {}
+  DynamicQuantizeConvOp(std::unique_ptr<ZeroPointConv> zc, Isa isa, std::vector<float> ws, std::vector<float> bias, bool hasAct, UnaryOp act,
+                        UnaryParams actParams)
+      : zc_(std::move(zc)), isa_(isa), ws_(std::move(ws)), bias_(std::move(bias)), hasAct_(hasAct), act_(act), actParams_(actParams) {}
 
   size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
     const PaddedInput p = paddedInput(zc_->geo, in[0]);
@@ -407,8 +409,8 @@ class DynamicQuantizeConvOp : public Op {
     if (!p.any()) {
       quantizeLinear(isa_, x, 1, 1, total, &q.scale, &q.zeroPoint, DType::kU8, xq, maxThreads);
     } else {
-      // One task per padded row: zero-point rows above and below the image, the image rows
-      // quantized between zero-point borders.
+      // One task per block of padded rows: zero-point rows above and below the image, the image
+      // rows quantized between zero-point borders.
       const size_t rowIn = static_cast<size_t>(p.w) * cin, rowOut = static_cast<size_t>(p.wp) * cin;
       const size_t left = static_cast<size_t>(p.pl) * cin, right = static_cast<size_t>(p.pr) * cin;
       const int rows = p.n * p.hp;
@@ -437,7 +439,9 @@ class DynamicQuantizeConvOp : public Op {
             maxThreads);
       }
     }
-    // The int32 sums go to the output buffer (same element size), then turn into floats in place.
+    // The int32 sums go to the output buffer (same element size), then turn into floats in place,
+    // a block of pixels at a time, with the activation applied to the block while it is in cache
+    // (the float engine's own kernel for that op, so the result is the unfused op's).
     zc_->conv->run(xq, p.n, p.hp, p.wp, yv.data, maxThreads);
     const int cout = geo.cout;
     uint8_t* sc = xq + alignUp(zc_->paddedBytes(p));
@@ -447,32 +451,30 @@ class DynamicQuantizeConvOp : public Op {
     zc_->corrections(q.zeroPoint, corr);
     const float* b = bias_.empty() ? nullptr : bias_.data();
     unsigned char* y = static_cast<unsigned char*>(yv.data);
-    const Act act = act_;
-    const float lo = lo_, hi = hi_;
+    const F32KernelTable* kt = hasAct_ ? &f32Kernels(isa_) : nullptr;
     forPixelBlocks(static_cast<size_t>(p.n) * p.g.oh * p.g.ow, cout, maxThreads, [&](size_t bg, size_t e) {
       for (size_t i = bg; i < e; ++i) {
         unsigned char* r = y + i * cout * sizeof(float);
-        if (b) outputRow(r, s, corr, b, cout, act, lo, hi);
-        else outputRow(r, s, corr, nullptr, cout, act, lo, hi);
+        if (b) outputRow<true>(r, s, corr, b, cout);
+        else outputRow<false>(r, s, corr, nullptr, cout);
+      }
+      if (kt) {
+        float* f = reinterpret_cast<float*>(y + bg * cout * sizeof(float));
+        kt->unary(act_, actParams_, f, f, (e - bg) * static_cast<size_t>(cout));
       }
     });
   }
 
  private:
   // One output pixel in place: int32 sums in, floats out (memcpy keeps the type punning defined;
-  // the compiler turns it into vector loads and stores).
-  static inline void outputRow(unsigned char* r, const float* s, const uint32_t* corr, const float* b, int cout, Act act, float lo,
-                               float hi) {
+  // the compiler turns it into vector loads and stores). Cast, Mul, then Add: two roundings.
+  template <bool kBias>
+  static inline void outputRow(unsigned char* r, const float* s, const uint32_t* corr, const float* b, int cout) {
     for (int c = 0; c < cout; ++c) {
       uint32_t a;
       std::memcpy(&a, r + c * sizeof(float), sizeof a);
       float v = static_cast<float>(static_cast<int32_t>(a - corr[c])) * s[c];
-      if (b) v = v + b[c];
-      if (act == kRelu) v = 0.0f > v ? 0.0f : v;
-      else if (act == kClip) {
-        v = lo > v ? lo : v;
-        v = hi < v ? hi : v;
-      }
+      if (kBias) v = v + b[c];
       std::memcpy(r + c * sizeof(float), &v, sizeof v);
     }
   }
@@ -480,8 +482,9 @@ class DynamicQuantizeConvOp : public Op {
   std::unique_ptr<ZeroPointConv> zc_;
   Isa isa_;
   std::vector<float> ws_, bias_;
-  Act act_;
-  float lo_, hi_;
+  bool hasAct_;
+  UnaryOp act_;
+  UnaryParams actParams_;
 };
 
 // DynamicQuantizeConvNhwc inputs: X, W, W_scale, [B]
@@ -508,21 +511,23 @@ std::unique_ptr<Op> makeDynamicQuantizeConvNhwc(const OpContext& ctx) {
     if (b.type != ElemType::kF32 || b.shape.numel() != c.cout) bad("B must be float32 with Cout (" + std::to_string(c.cout) + ") entries");
     bias.assign(b.as<const float>(), b.as<const float>() + c.cout);
   }
+  // The activation, as the float engine's unary op of that name computes it.
   const std::string act = ctx.attrs.getString("activation", "");
-  DynamicQuantizeConvOp::Act a = DynamicQuantizeConvOp::kNone;
-  float lo = -INFINITY, hi = INFINITY;
-  if (act == "Relu") {
-    a = DynamicQuantizeConvOp::kRelu;
-  } else if (act == "Clip") {
-    a = DynamicQuantizeConvOp::kClip;
-    const auto prm = ctx.attrs.getFloats("activation_params", {});
-    if (prm.size() != 2) bad("Clip takes activation_params [min, max]");
-    lo = static_cast<float>(prm[0]);
-    hi = static_cast<float>(prm[1]);
-  } else if (!act.empty() && act != "None") {
-    bad("activation must be Relu or Clip, got " + act);
-  }
-  return std::make_unique<DynamicQuantizeConvOp>(std::make_unique<ZeroPointConv>(c), ctx.isa, std::move(scales), std::move(bias), a, lo, hi);
+  const auto prm = ctx.attrs.getFloats("activation_params", {});
+  UnaryOp op = UnaryOp::kRelu;
+  UnaryParams up;
+  size_t need = 0;
+  if (act == "Relu") op = UnaryOp::kRelu;
+  else if (act == "Clip") op = UnaryOp::kClip, need = 2;
+  else if (act == "LeakyRelu") op = UnaryOp::kLeakyRelu, need = 1;
+  else if (act == "HardSigmoid") op = UnaryOp::kHardSigmoid, need = 2;
+  else if (act == "HardSwish") op = UnaryOp::kHardSwish;
+  else if (!act.empty() && act != "None") bad("activation must be Relu, Clip, LeakyRelu, HardSigmoid or HardSwish, got " + act);
+  const bool hasAct = !act.empty() && act != "None";
+  if (hasAct && prm.size() != need) bad(act + " takes " + std::to_string(need) + " activation_params, got " + std::to_string(prm.size()));
+  if (need >= 1) up.a = static_cast<float>(prm[0]);
+  if (need >= 2) up.b = static_cast<float>(prm[1]);
+  return std::make_unique<DynamicQuantizeConvOp>(std::make_unique<ZeroPointConv>(c), ctx.isa, std::move(scales), std::move(bias), hasAct, op, up);
 }
 
 // Where a product's input (A) quantization parameters come from.

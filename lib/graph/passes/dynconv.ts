@@ -1,11 +1,11 @@
 // Dynamic-quantization convolution fusion: the sequence onnxruntime's quantize_dynamic (and
 // qint8's quantize(model, { mode: 'dynamic' })) writes for a Conv,
 //   DynamicQuantizeLinear(x) -> (xq, x_scale, x_zp)
-//   ConvInteger(xq, W int8, x_zp [, w_zp = 0]) -> Cast(to float) -> Mul(s) [-> Add(B)] [-> Relu | Clip]
+//   ConvInteger(xq, W int8, x_zp [, w_zp = 0]) -> Cast(to float) -> Mul(s) [-> Add(B)] [-> activation]
 //   with s = Mul(x_scale, W_scale) (W_scale a constant: one value, or one per output channel
 //   broadcasting over NCHW) or s = x_scale,
-// becomes one internal qint8.DynamicQuantizeConv(x, W, W_scale[C], B[C]) with activation Relu /
-// Clip, which the engine runs as one native op (runtime/ops_qlinear.cc DynamicQuantizeConvOp):
+// becomes one internal qint8.DynamicQuantizeConv(x, W, W_scale[C], B[C]) with an activation (Relu,
+// Clip, LeakyRelu, HardSigmoid or HardSwish after it, computed by the float engine's kernel of that op), which the engine runs as one native op (runtime/ops_qlinear.cc DynamicQuantizeConvOp):
 // the same quantization of x, the same integer sums, and y = act((float(acc) * (x_scale *
 // W_scale[c])) + B[c]) with the unfused ops' two roundings, so the result is bit-identical.
 // Anything else (uint8 or asymmetric weights, intermediates read elsewhere or graph outputs, a
@@ -23,15 +23,29 @@ function channelValues(t: Tensor | undefined, channels: number): Float32Array | 
   return Float32Array.from(t.data as Float32Array);
 }
 
+// float32 lowest / max: what the float engine's Clip uses for an absent bound.
+const F32_MAX = 3.4028234663852886e38;
+
+/** activation_params of an activation the fused op applies (as the float engine's op of that name), or undefined. */
 function activation(g: Graph, n: Node): number[] | undefined {
   if (n.domain !== '') return undefined;
-  if (n.opType === 'Relu') return [];
-  if (n.opType !== 'Clip') return undefined;
-  const lo = n.inputs[1] ? g.constants.get(n.inputs[1]) : undefined;
-  const hi = n.inputs[2] ? g.constants.get(n.inputs[2]) : undefined;
-  if ((n.inputs[1] && !lo) || (n.inputs[2] && !hi)) return undefined;
-  if ((lo && (lo.dtype !== 'float32' || numel(lo.dims) !== 1)) || (hi && (hi.dtype !== 'float32' || numel(hi.dims) !== 1))) return undefined;
-  return [lo ? getNum(lo, 0) : -Infinity, hi ? getNum(hi, 0) : Infinity];
+  switch (n.opType) {
+    case 'Relu':
+    case 'HardSwish':
+      return [];
+    case 'LeakyRelu':
+      return [(n.attrs.alpha as number | undefined) ?? 0.01];
+    case 'HardSigmoid':
+      return [(n.attrs.alpha as number | undefined) ?? 0.2, (n.attrs.beta as number | undefined) ?? 0.5];
+    case 'Clip': {
+      const lo = n.inputs[1] ? g.constants.get(n.inputs[1]) : undefined;
+      const hi = n.inputs[2] ? g.constants.get(n.inputs[2]) : undefined;
+      if ((n.inputs[1] && !lo) || (n.inputs[2] && !hi)) return undefined;
+      if ((lo && (lo.dtype !== 'float32' || numel(lo.dims) !== 1)) || (hi && (hi.dtype !== 'float32' || numel(hi.dims) !== 1))) return undefined;
+      return [lo ? getNum(lo, 0) : -F32_MAX, hi ? getNum(hi, 0) : F32_MAX];
+    }
+  }
+  return undefined;
 }
 
 /** Fuses the dynamic-quantization conv sequences in place; returns how many. */
