@@ -642,6 +642,7 @@ export async function quantizeModel(model: ModelInput, options: QuantizeOptions 
   if (!isObject(options)) throw new TypeError(`options must be an object, got ${typeName(options)}`);
   const mode = options.mode ?? 'static';
   if (mode !== 'static' && mode !== 'dynamic') throw new TypeError(`mode must be 'static' or 'dynamic', got ${String(mode)}`);
+  if (options.depthwise !== undefined && typeof options.depthwise !== 'boolean') throw new TypeError(`depthwise must be a boolean, got ${typeName(options.depthwise)}`);
   if (mode === 'dynamic') {
     if (options.data !== undefined) throw new TypeError('dynamic quantization takes no calibration data');
     return quantizeDynamic(model, options);
