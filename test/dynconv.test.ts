@@ -138,6 +138,7 @@ describe('dynamic quantization of Conv', () => {
     const dw = CASES.find((c) => c.group === 16)!;
     const dq = await quantize(floatConvModel(dw, 1), { mode: 'dynamic' });
     expect(dq.graph.nodes.map((n) => n.opType)).toEqual(['Conv']);
+    await expect(quantize(floatConvModel(dw, 1), { mode: 'dynamic', depthwise: 'yes' as unknown as boolean })).rejects.toThrow(new TypeError('depthwise must be a boolean, got string'));
     const c = CASES[0];
     for (const exclude of [['Conv'], ['conv']]) {
       const q = await quantize(floatConvModel(c, 2), { mode: 'dynamic', exclude });
