@@ -401,7 +401,7 @@ describe('Fashion-MNIST end to end (quantize, run, bench, demo)', () => {
     const r = await cli('quantize', FASHION, '-o', dyn, '--dynamic');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('mode: dynamic');
-    expect(r.out).toContain('int8 1 (DynamicQuantizeMatMul)');
+    expect(r.out).toContain('int8 9 (4 ConvInteger, 4 DynamicQuantizeLinear, DynamicQuantizeMatMul)');
     const yFile = path.join(tmp, 'fashion-dyn-y.npy');
     expect((await cli('run', dyn, '--input', xsNpy, '--output', yFile)).code).toBe(0);
     const ort = (await runOrt(fs.readFileSync(dyn), { image: { data: xs, dims: [N, 1, 28, 28] } })).logits.data as Float32Array;

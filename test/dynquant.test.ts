@@ -42,6 +42,22 @@ describe('dynamicQuantize = onnxruntime DynamicQuantizeLinear', () => {
         }
       });
 
+  it('more than 64 threaded min/max tasks (17M values; the extremes at both ends)', async () => {
+    const n = 17_000_000;
+    const r = rng(77);
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = r.float(-1, 1);
+    x[0] = 9.25;
+    x[n - 1] = -7.5;
+    const res = await runOrt(model, { x: { data: x, dims: [n] } });
+    for (const isa of isas) {
+      const got = dynamicQuantize(x, { isa });
+      expect(got.scale, isa).toBe((res.s.data as Float32Array)[0]);
+      expect(got.zeroPoint, isa).toBe((res.z.data as Uint8Array)[0]);
+      expect(firstDiff(got.data, res.y.data as Uint8Array), isa).toBe(-1);
+    }
+  });
+
   it('all zeros: scale 1, zero point 0 (onnxruntime)', async () => {
     const x = new Float32Array(33);
     const res = await runOrt(model, { x: { data: x, dims: [33] } });

@@ -159,14 +159,27 @@ describe('quantize(): the float Fashion-MNIST CNN end to end', () => {
     expect(r.tensors.every((t) => t.clipped === null || t.clipped === 0)).toBe(true);
   });
 
-  it('dynamic: weights int8 ahead of time, the classifier a DynamicQuantizeMatMul, accuracy kept', async () => {
+  it('dynamic: weights int8 ahead of time, convs ConvInteger (fused on qint8), the classifier a DynamicQuantizeMatMul, accuracy kept, the saved file equal on onnxruntime', async () => {
     const qm = await quantize(floatBytes(), { mode: 'dynamic' });
+    expect(qm.graph.nodes.filter((n) => n.opType === 'ConvInteger').length).toBe(4);
+    expect(qm.graph.nodes.some((n) => n.opType === 'Conv')).toBe(false);
     const s = await qm.createSession();
     expect(opList(s)).toContain('DynamicQuantizeMatMul');
-    // Only the int8 copy of the classifier's weights is kept.
-    const floatWeights = [...qm.graph.constants.values()].filter((t) => t.dtype === 'float32' && t.dims.length === 2);
+    expect(opList(s).filter((o) => o.includes('DynamicQuantizeConv'))).toEqual(new Array(4).fill('NhwcDynamicQuantizeConv+Relu'));
+    // Only the int8 copies of the weights are kept.
+    const floatWeights = [...qm.graph.constants.values()].filter((t) => t.dtype === 'float32' && (t.dims.length === 2 || t.dims.length === 4) && t.dims[0] > 1);
     expect(floatWeights).toEqual([]);
     const acc = await accuracy(s, test);
     expect(floatAcc - acc).toBeLessThanOrEqual(0.005);
+    // save() writes standard ONNX + com.microsoft DynamicQuantizeMatMul: onnxruntime-node loads it
+    // and computes the same logits bit for bit.
+    const file = path.join(os.tmpdir(), `qint8-dyn-${process.pid}.onnx`);
+    await qm.save(file);
+    const x = test.x.subarray(0, 64 * 784);
+    const want = await ortLogits(fs.readFileSync(file), x, 64);
+    fs.unlinkSync(file);
+    const got = (await s.run({ image: new Tensor('float32', x, [64, 1, 28, 28]) })).logits.data as Float32Array;
+    expect(Array.from(got)).toEqual(Array.from(want));
+    await s.release();
   });
 });

@@ -196,7 +196,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   io.out(
     `\nms/image: median latency per call / batch size (${threads} thread${threads > 1 ? 's' : ''}), the models timed alternately in one process (${seconds} s per batch size); speedup: median of same-round ratios.\n`,
   );
-  io.out(`Dynamic mode quantizes only MatMul / Gemm (here the last 64 x 10 layer), so it runs almost all in float.\n`);
+  io.out(`Dynamic mode quantizes the convs (ConvInteger; one fused op each on qint8) and MatMul / Gemm (here the last 64 x 10 layer), activations per run.\n`);
   io.out(`\nCPU: ${info.brand || info.arch}; kernel tier ${info.activeIsa}${process.env.QINT8_ISA ? ' (QINT8_ISA)' : ` (best of ${info.supportedIsas.join(', ')})`}. Kernel report: npx qint8 kernels. Done in ${formatSeconds(elapsed())}.\n`);
   return 0;
 }

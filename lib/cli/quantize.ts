@@ -41,8 +41,8 @@ around the float ops, standard ONNX: qint8 runs it in int8, onnxruntime runs it 
                           bins=2048, variant=onnxruntime (entropy: onnxruntime's EntropyCalibrater
                           instead of the TensorRT-style search), symmetric=true
   --backend <b>           auto (default: picked for this CPU), ${BACKENDS.join(', ')}: PyTorch's presets
-  --dynamic               dynamic quantization (MatMul / Gemm weights int8, activations quantized
-                          at run time; no calibration)
+  --dynamic               dynamic quantization (Conv / MatMul / Gemm weights int8, depthwise
+                          convs float, activations quantized at run time; no calibration)
   --per-tensor            one weight scale per tensor (default: per output channel, except qnnpack)
   --exclude <a,b,...>     node names or op types to keep in float
   --limit <n>             calibrate on the first n samples only (in natural name order)

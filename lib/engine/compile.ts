@@ -58,6 +58,7 @@ const LOWER = new Map<string, Lowering>([
 // QOperator models (quantized operators): channels-last twins of the quantized spatial ops.
 LOWER.set('qint8::NhwcQLinearConv', { domain: 'qint8', name: 'QLinearConvNhwc' });
 LOWER.set('qint8::NhwcConvInteger', { domain: 'qint8', name: 'ConvIntegerNhwc' });
+LOWER.set('qint8::NhwcDynamicQuantizeConv', { domain: 'qint8', name: 'DynamicQuantizeConvNhwc' });
 LOWER.set('qint8::NhwcQLinearAveragePool', { domain: 'com.microsoft', name: 'QLinearAveragePool', attrs: () => ({ channels_last: 1 }) });
 LOWER.set('qint8::NhwcQLinearGlobalAveragePool', { domain: 'com.microsoft', name: 'QLinearGlobalAveragePool', attrs: () => ({ channels_last: 1 }) });
 

@@ -3,7 +3,7 @@
 // result runs on onnxruntime: that is how the passes are validated, and the base the QDQ export
 // builds on.
 import { type AttrValue, type Graph, type Node, type ValueInfo, GraphError } from '../graph/ir';
-import { type Tensor, ONNX_DTYPE, makeTensor, tensorBytes } from '../graph/tensor';
+import { type Tensor, ONNX_DTYPE, makeTensor, numel, tensorBytes } from '../graph/tensor';
 import { type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo, encodeModel } from './proto';
 import { MAX_OPSET, getOp } from './registry';
 
@@ -86,7 +86,7 @@ function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) =>
     const xin = fresh(`${n.inputs[0]}_to_nchw`);
     const yout = fresh(`${n.outputs[0]}_nchw`);
     const pre: Node = { name: fresh(`${n.name}_pre`), opType: 'Transpose', domain: '', inputs: [n.inputs[0]], outputs: [xin], attrs: { perm: [0, 3, 1, 2] } };
-    const domain = base === 'FusedConv' ? 'qint8' : getOp(base, '') ? '' : 'com.microsoft';
+    const domain = base === 'FusedConv' || base === 'DynamicQuantizeConv' ? 'qint8' : getOp(base, '') ? '' : 'com.microsoft';
     const rest = n.inputs.slice(1);
     const sumPre: Node[] = [];
     if (base === 'FusedConv' && rest[2]) {
@@ -118,6 +118,44 @@ function standardNodes(g: Graph, n: Node, newConst: (base: string, t: Tensor) =>
     else if (activation === 'LeakyRelu') act.attrs = { alpha: p[0] };
     else if (activation === 'HardSigmoid') act.attrs = { alpha: p[0], beta: p[1] };
     return [...nodes, act];
+  }
+  if (n.domain === 'qint8' && n.opType === 'DynamicQuantizeConv') {
+    // Back to the unfused form (onnxruntime's quantize_dynamic): the same arithmetic.
+    const { activation, activation_params, ...convAttrs } = n.attrs;
+    const [x, w, ws, b] = n.inputs;
+    const wt = g.constants.get(w);
+    const wst = g.constants.get(ws);
+    if (!wt || !wst) throw new GraphError(`export: node ${n.name}: W and W_scale must be constants`);
+    const cout = wt.dims[0];
+    const perChannel = numel(wst.dims) !== 1;
+    const wsc = newConst(`${ws}_nchw`, makeTensor('float32', perChannel ? [1, cout, 1, 1] : [], wst.data as Float32Array));
+    const [xq, xs, xz] = [fresh(`${x}_quantized`), fresh(`${x}_scale`), fresh(`${x}_zero_point`)];
+    const [sc, acc, fl] = [fresh(`${n.name}_scales`), fresh(`${n.name}_int32`), fresh(`${n.name}_float`)];
+    const act = activation as string | undefined;
+    const scaled = b || act ? fresh(`${n.name}_scaled`) : n.outputs[0];
+    const biased = b && act ? fresh(`${n.name}_biased`) : b ? n.outputs[0] : scaled;
+    const nodes: Node[] = [
+      { name: fresh(`${n.name}_quantize`), opType: 'DynamicQuantizeLinear', domain: '', inputs: [x], outputs: [xq, xs, xz], attrs: {} },
+      { name: fresh(`${n.name}_scales_mul`), opType: 'Mul', domain: '', inputs: [xs, wsc], outputs: [sc], attrs: {} },
+      { name: n.name, opType: 'ConvInteger', domain: '', inputs: [xq, w, xz], outputs: [acc], attrs: convAttrs },
+      { name: fresh(`${n.name}_cast`), opType: 'Cast', domain: '', inputs: [acc], outputs: [fl], attrs: { to: 1 } },
+      { name: fresh(`${n.name}_scale_mul`), opType: 'Mul', domain: '', inputs: [fl, sc], outputs: [scaled], attrs: {} },
+    ];
+    if (b) {
+      const bt = g.constants.get(b);
+      if (!bt) throw new GraphError(`export: node ${n.name}: B must be a constant`);
+      const bc = newConst(`${b}_nchw`, makeTensor('float32', [1, cout, 1, 1], bt.data as Float32Array));
+      nodes.push({ name: fresh(`${n.name}_bias_add`), opType: 'Add', domain: '', inputs: [scaled, bc], outputs: [biased], attrs: {} });
+    }
+    if (act) {
+      const a: Node = { name: fresh(`${n.name}_${act}`), opType: act, domain: '', inputs: [biased], outputs: n.outputs.slice(), attrs: {} };
+      const p = (activation_params as number[] | undefined) ?? [];
+      if (act === 'Clip') a.inputs.push(newConst(`${n.name}_min`, makeTensor('float32', [], [p[0]])), newConst(`${n.name}_max`, makeTensor('float32', [], [p[1]])));
+      else if (act === 'LeakyRelu') a.attrs = { alpha: p[0] };
+      else if (act === 'HardSigmoid') a.attrs = { alpha: p[0], beta: p[1] };
+      nodes.push(a);
+    }
+    return nodes;
   }
   throw new GraphError(`export: node ${n.name} uses internal op ${n.domain}.${n.opType}, which has no standard ONNX form`);
 }

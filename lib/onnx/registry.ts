@@ -1834,6 +1834,26 @@ reg({
   },
 });
 reg({
+  opType: 'DynamicQuantizeConv',
+  domain: 'qint8',
+  since: 1,
+  inputs: ['X', 'W', 'W_scale', 'B?'],
+  outputs: ['Y'],
+  attrs: { ...convAttrSpecs, activation: { type: 'string' }, activation_params: { type: 'floats' } },
+  doc: 'DynamicQuantizeLinear(X) -> ConvInteger(int8 W, symmetric) -> Cast -> Mul(x_scale * W_scale[c]) [-> Add(B[c])] [-> activation as in FusedConv] as one op (internal; lib/graph/passes/dynconv.ts)',
+  infer(ctx) {
+    const xt = ctx.dtype(0);
+    if (xt !== undefined && xt !== 'float32') ctx.fail(`X must be float32, got ${xt}`);
+    if (ctx.dtype(1) !== undefined && ctx.dtype(1) !== 'int8') ctx.fail(`W must be int8, got ${ctx.dtype(1)}`);
+    checkScale(ctx, 2, 'W_scale', true);
+    if (ctx.has(3) && ctx.dtype(3) !== undefined && ctx.dtype(3) !== 'float32') ctx.fail(`B must be float32, got ${ctx.dtype(3)}`);
+    if (ctx.attr<string>('activation') !== undefined) checkActivation(ctx);
+    else if ((ctx.attr<number[]>('activation_params') ?? []).length) ctx.fail('activation_params without an activation');
+    const [o] = inferConv(pickShim(ctx, [0, 1, 3], specOf('Conv')));
+    return [{ dtype: 'float32', shape: o.shape }];
+  },
+});
+reg({
   opType: 'QLinearMatMul',
   domain: '',
   since: 10,
@@ -2078,7 +2098,7 @@ export const NHWC_BASES = ['Conv', 'FusedConv', 'ConvTranspose', 'MaxPool', 'Ave
 const toNchw = (s: Shape) => [s[0], s[s.length - 1], ...s.slice(1, -1)];
 const toNhwc = (s: Shape) => [s[0], ...s.slice(2), s[1]];
 /** Quantized spatial ops with channels-last twins (QOperator models; MaxPool / Resize / Pad on int8 use the float twins or run in any layout). */
-export const NHWC_QBASES = ['QLinearConv', 'ConvInteger', 'QLinearAveragePool', 'QLinearGlobalAveragePool'] as const;
+export const NHWC_QBASES = ['QLinearConv', 'ConvInteger', 'QLinearAveragePool', 'QLinearGlobalAveragePool', 'DynamicQuantizeConv'] as const;
 for (const base of [...NHWC_BASES, ...NHWC_QBASES]) {
   const b = ops.find((o) => o.opType === base)!;
   reg({

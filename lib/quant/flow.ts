@@ -11,7 +11,7 @@
 //   quantizeModel(model, options) all of it in one call (static), or dynamic quantization.
 import * as fs from 'node:fs';
 import { isObject, typeName } from '../check';
-import { type Graph, GraphError } from '../graph/ir';
+import { type Graph, GraphError, type Node } from '../graph/ir';
 import { inferShapes } from '../graph/infer';
 import { type Tensor as GraphTensor, makeTensor, numel } from '../graph/tensor';
 import { eliminateDeadCode, optimize, removeIdentity } from '../graph/passes';
@@ -63,6 +63,8 @@ export interface QuantizeOptions extends PrepareOptions {
   data?: Iterable<Feeds> | AsyncIterable<Feeds>;
   /** Called after each calibration sample with (done, total if known). */
   onProgress?: (done: number, total?: number) => void;
+  /** Dynamic mode: quantize depthwise convolutions too (default false; docs/ACCURACY.md). */
+  depthwise?: boolean;
 }
 
 /** Parameters and statistics of one quantized activation. */
@@ -473,7 +475,7 @@ export function simulate(model: QuantizedModel | ModelInput, options: SessionOpt
  * DynamicQuantizeMatMul (int8 weights per output column, activations quantized per run to
  * uint8 from their own range, fp32 output + bias), which onnxruntime also runs.
  */
-function quantizeDynamic(model: ModelInput, opts: PrepareOptions): QuantizedModel {
+function quantizeDynamic(model: ModelInput, opts: QuantizeOptions): QuantizedModel {
   const qc = resolveQConfig(opts, true);
   const g = loadFloat(model);
   inferShapes(g);
@@ -540,12 +542,88 @@ function quantizeDynamic(model: ModelInput, opts: PrepareOptions): QuantizedMode
     weightsInfo.push({ node: n.name, weight: base, perChannel: q.scale.length > 1, channels: q.scale.length, bias: !!bias });
   }
   g.nodes = g.nodes.filter((n) => !drop.has(n.name));
+  quantizeConvsDynamic(g, qc, opts, exclude, weightsInfo);
   removeIdentity(g);
   eliminateDeadCode(g); // the float weights the int8 copies replaced
   g.values.clear();
   inferShapes(g);
   g.validate();
   return new QuantizedModel(g, 'dynamic', qc, [], weightsInfo, floatGraph);
+}
+
+/**
+ * Dynamic quantization of 2-D convolutions with constant float weights, in onnxruntime's
+ * quantize_dynamic form (which onnxruntime runs and qint8 fuses into one op,
+ * lib/graph/passes/dynconv.ts):
+ *   DynamicQuantizeLinear(x) -> ConvInteger(xq, W int8, x_zp, 0) -> Cast(float)
+ *     -> Mul(x_scale * W_scale) -> Add(B)
+ * with W int8 symmetric per output channel (W_scale [1, C, 1, 1]) or per tensor (scalar), B
+ * [1, C, 1, 1]. One DynamicQuantizeLinear per input tensor. Depthwise convs stay float unless
+ * opts.depthwise (docs/ACCURACY.md: on qint8 the per-run quantization costs more than the int8
+ * kernel saves on them).
+ */
+function quantizeConvsDynamic(g: Graph, qc: QConfig, opts: QuantizeOptions, exclude: Set<string>, weightsInfo: WeightQuantInfo[]): void {
+  const namer = g.namer();
+  const dql = new Map<string, [string, string, string]>();
+  const out: Node[] = [];
+  for (const n of g.nodes) {
+    const x = n.inputs[0];
+    const w = n.opType === 'Conv' && n.domain === '' ? g.constants.get(n.inputs[1]) : undefined;
+    const b = n.inputs[2] ? g.constants.get(n.inputs[2]) : undefined;
+    const group = (n.attrs.group as number | undefined) ?? 1;
+    const depthwise = w !== undefined && group > 1 && w.dims[1] === 1 && w.dims[0] === group;
+    if (
+      !w ||
+      exclude.has(n.name) ||
+      exclude.has(n.opType) ||
+      w.dtype !== 'float32' ||
+      w.dims.length !== 4 ||
+      g.constants.has(x) ||
+      g.info(x).dtype !== 'float32' ||
+      g.info(x).shape?.length !== 4 ||
+      (n.inputs[2] && (!b || b.dtype !== 'float32')) ||
+      (depthwise && !opts.depthwise)
+    ) {
+      out.push(n);
+      continue;
+    }
+    const cout = w.dims[0];
+    // ConvInteger's weights here are symmetric int8 (zero point 0, as onnxruntime writes them).
+    const spec = weightSpec(qc, opts.perChannel, 0);
+    const o = createObserver({ ...spec, dtype: 'qint8', qscheme: String(spec.qscheme).replace('affine', 'symmetric') } as ObserverSpec);
+    o.observe(w.data as Float32Array, w.dims);
+    const q = quantizeWeight(w, o.calculateQParams(), 0);
+    if (q.dtype !== 'int8' || q.zeroPoint.some((z) => z !== 0)) throw new TypeError('dynamic quantization of Conv needs symmetric int8 weights (qconfig.weight: qint8, *_symmetric)');
+    let d = dql.get(x);
+    if (!d) {
+      d = [namer(`${x}_quantized`), namer(`${x}_scale`), namer(`${x}_zero_point`)];
+      dql.set(x, d);
+      out.push({ name: namer(`${x}_QuantizeLinear`), opType: 'DynamicQuantizeLinear', domain: '', inputs: [x], outputs: [...d], attrs: {} });
+    }
+    const base = n.inputs[1];
+    const wq = namer(`${base}_quantized`);
+    const ws = namer(`${base}_scale`);
+    const wz = namer(`${base}_zero_point`);
+    g.constants.set(wq, makeTensor('int8', [...w.dims], q.data));
+    g.constants.set(ws, makeTensor('float32', q.scale.length === 1 ? [] : [1, cout, 1, 1], q.scale));
+    g.constants.set(wz, makeTensor('int8', [], Int8Array.of(0)));
+    const scales = namer(`${n.name}_quant_scales_mul`);
+    const acc = namer(`${n.name}_output_quantized`);
+    const cast = namer(`${n.name}_output_quantized_cast`);
+    const scaled = b ? namer(`${n.name}_quant_scaled_output`) : n.outputs[0];
+    const { group: _g, ...convAttrs } = n.attrs;
+    out.push({ name: namer(`${n.name}_quant_scales_mul`), opType: 'Mul', domain: '', inputs: [d[1], ws], outputs: [scales], attrs: {} });
+    out.push({ name: namer(`${n.name}_quant`), opType: 'ConvInteger', domain: '', inputs: [d[0], wq, d[2], wz], outputs: [acc], attrs: { ...convAttrs, group } });
+    out.push({ name: namer(`${n.name}_output_cast`), opType: 'Cast', domain: '', inputs: [acc], outputs: [cast], attrs: { to: 1 } });
+    out.push({ name: namer(`${n.name}_output_scale_mul`), opType: 'Mul', domain: '', inputs: [cast, scales], outputs: [scaled], attrs: {} });
+    if (b) {
+      const bias = namer(`${n.inputs[2]}_reshaped`);
+      g.constants.set(bias, makeTensor('float32', [1, cout, 1, 1], b.data as Float32Array));
+      out.push({ name: namer(`${n.name}_bias_add`), opType: 'Add', domain: '', inputs: [scaled, bias], outputs: [n.outputs[0]], attrs: {} });
+    }
+    weightsInfo.push({ node: n.name, weight: base, perChannel: q.scale.length > 1, channels: q.scale.length, bias: !!b });
+  }
+  g.nodes = out;
 }
 
 function transpose2d(w: GraphTensor): GraphTensor {
@@ -564,6 +642,7 @@ export async function quantizeModel(model: ModelInput, options: QuantizeOptions 
   if (!isObject(options)) throw new TypeError(`options must be an object, got ${typeName(options)}`);
   const mode = options.mode ?? 'static';
   if (mode !== 'static' && mode !== 'dynamic') throw new TypeError(`mode must be 'static' or 'dynamic', got ${String(mode)}`);
+  if (options.depthwise !== undefined && typeof options.depthwise !== 'boolean') throw new TypeError(`depthwise must be a boolean, got ${typeName(options.depthwise)}`);
   if (mode === 'dynamic') {
     if (options.data !== undefined) throw new TypeError('dynamic quantization takes no calibration data');
     return quantizeDynamic(model, options);

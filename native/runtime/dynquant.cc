@@ -39,17 +39,21 @@ const DynQuantKernelTable& dynQuantKernels(Isa isa) {
 void minMax(Isa isa, const float* x, size_t n, float* mn, float* mx, int maxThreads) {
   const DynQuantKernelTable& kt = dynQuantKernels(isa);
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-  constexpr size_t kGrain = 1 << 18;
-  const size_t tasks = (n + kGrain - 1) / kGrain;
+  // Tasks of at least kGrain elements, at most kMaxTasks of them (partials on the stack: no
+  // per-call allocation; min and max do not depend on the split).
+  constexpr size_t kGrain = 1 << 18, kMaxTasks = 64;
+  const size_t grain = std::max(kGrain, (n + kMaxTasks - 1) / kMaxTasks);
+  const size_t tasks = (n + grain - 1) / grain;
   if (tasks <= 1) {
     kt.minMax(x, n, &lo, &hi);
   } else {
-    std::vector<float> los(tasks, lo), his(tasks, hi);
+    float los[kMaxTasks], his[kMaxTasks];
+    for (size_t t = 0; t < tasks; ++t) los[t] = lo, his[t] = hi;
     ThreadPool::global().parallelFor(
         static_cast<int>(tasks),
         [&](int t, int) {
-          const size_t b = static_cast<size_t>(t) * kGrain;
-          kt.minMax(x + b, std::min(n, b + kGrain) - b, &los[t], &his[t]);
+          const size_t b = static_cast<size_t>(t) * grain;
+          kt.minMax(x + b, std::min(n, b + grain) - b, &los[t], &his[t]);
         },
         maxThreads);
     for (size_t t = 0; t < tasks; ++t) {

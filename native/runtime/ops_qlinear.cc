@@ -3,6 +3,8 @@
 //   qint8::QLinearConvNhwc   QLinearConv's inputs and attributes on NHWC activations, plus a fused
 //                            activation (activation = "Relu" | "Clip" with clip_min / clip_max)
 //   qint8::ConvIntegerNhwc   ConvInteger on NHWC activations
+//   qint8::DynamicQuantizeConvNhwc  DynamicQuantizeLinear -> ConvInteger -> float output stage
+//                            (x_scale * w_scale[c], bias, Relu / Clip) on NHWC float activations
 //   QLinearMatMul            ONNX semantics (A [..., M, K] x constant B [K, N]), plus an optional
 //                            int32 bias input 8 and a fused activation as above
 //   MatMulInteger            ONNX semantics (constant B)
@@ -15,9 +17,12 @@
 
 #include "qint8/conv.h"
 #include "qint8/dynquant.h"
+#include "qint8/quantize.h"
+#include "qint8/threadpool.h"
 #include "qint8/structural.h"
 #include "qint8/linear.h"
 #include "qint8/op.h"
+#include "f32_kernels.h"
 
 namespace qint8 {
 namespace {
@@ -180,70 +185,147 @@ int32_t runtimeZeroPoint(const TensorView& t, DType want) {
   bad(std::string("the input zero point must be ") + dtypeName(want) + " like the input");
 }
 
+// The geometry of a convolution run on an input padded into scratch: the conv itself is created
+// without pads (and with input zero point 0), the caller pads the input with the call's zero point.
+struct PaddedInput {
+  int n, h, w, hp, wp, pt, pl, pb, pr;
+  ConvGeometry g;
+  bool any() const { return pt + pl + pb + pr != 0; }
+};
+
+PaddedInput paddedInput(const Conv2dConfig& geo, const TensorView& x) {
+  if (x.shape.rank != 4) bad("NHWC activations must be 4-D");
+  if (x.shape[3] != geo.cin) bad("input channels " + std::to_string(x.shape[3]) + " != " + std::to_string(geo.cin));
+  PaddedInput p;
+  p.n = static_cast<int>(x.shape[0]);
+  p.h = static_cast<int>(x.shape[1]);
+  p.w = static_cast<int>(x.shape[2]);
+  p.g = convGeometry(geo, p.n, p.h, p.w);
+  p.pt = p.g.padTop;
+  p.pl = p.g.padLeft;
+  const int ekh = (geo.kh - 1) * geo.dilationH + 1, ekw = (geo.kw - 1) * geo.dilationW + 1;
+  p.pb = std::max(0, (p.g.oh - 1) * geo.strideH + ekh - p.h - p.pt);
+  p.pr = std::max(0, (p.g.ow - 1) * geo.strideW + ekw - p.w - p.pl);
+  p.hp = p.h + p.pt + p.pb;
+  p.wp = p.w + p.pl + p.pr;
+  return p;
+}
+
+void checkOutput(const PaddedInput& p, const Conv2dConfig& geo, const TensorView& y) {
+  if (y.shape.rank != 4 || y.shape[0] != p.n || y.shape[1] != p.g.oh || y.shape[2] != p.g.ow || y.shape[3] != geo.cout)
+    bad("output shape " + y.shape.str() + " does not match the convolution");
+}
+
+constexpr size_t kScratchAlign = 64;
+size_t alignUp(size_t b) { return (b + kScratchAlign - 1) / kScratchAlign * kScratchAlign; }
+
+// Splits `pixels` rows of work into tasks of about 16K elements for the pool.
+template <typename F>
+void forPixelBlocks(size_t pixels, int cout, int maxThreads, F&& f) {
+  const size_t total = pixels * static_cast<size_t>(cout);
+  const size_t tasks = std::max<size_t>(1, std::min<size_t>(pixels, total / 16384));
+  const size_t per = (pixels + tasks - 1) / tasks;
+  if (tasks == 1) {
+    f(0, pixels);
+    return;
+  }
+  ThreadPool::global().parallelFor(
+      static_cast<int>(tasks),
+      [&](int t, int) {
+        const size_t b = static_cast<size_t>(t) * per;
+        if (b < pixels) f(b, std::min(pixels, b + per));
+      },
+      maxThreads);
+}
+
+// A convolution created without pads and with input zero point 0, for inputs whose zero point is
+// known per call only: the input is padded with the call's zero point (so padded taps are
+// x - zx = 0), and -zx * sum(w - zw) per output channel is taken off the int32 result:
+// sum((x - zx) * (w - zw)) exactly (int32 wrap-around, as the GEMM).
+struct ZeroPointConv {
+  std::unique_ptr<Conv2d> conv;
+  Conv2dConfig geo;            // the node's geometry (pads, auto_pad, strides); weights not referenced
+  std::vector<int32_t> wsum;   // sum(w - zw) per output channel
+
+  // c: the node's full configuration (weights, zero points, pads). Input zero point and pads are
+  // dropped for the conv that runs.
+  explicit ZeroPointConv(Conv2dConfig c) {
+    wsum.assign(static_cast<size_t>(c.cout), 0);
+    const size_t per = static_cast<size_t>(c.kh) * c.kw * (c.cin / c.groups);
+    for (int oc = 0; oc < c.cout; ++oc) {
+      const int32_t z = c.weightZeroPoint ? c.weightZeroPoint[c.weightZeroPointCount == 1 ? 0 : oc] : 0;
+      int64_t sum = 0;
+      for (size_t i = 0; i < per; ++i) sum += static_cast<int32_t>(c.weight[oc * per + i]) - z;
+      wsum[oc] = static_cast<int32_t>(sum);
+    }
+    geo = c;
+    geo.weight = nullptr;
+    geo.weightScale = nullptr;
+    geo.weightZeroPoint = nullptr;
+    geo.bias = nullptr;
+    geo.biasQ = nullptr;
+    c.padTop = c.padLeft = c.padBottom = c.padRight = 0;
+    c.autoPad = AutoPad::kNotSet;
+    c.input.zeroPoint = 0;
+    c.input.scale = 1.0f;
+    const float one = 1.0f;
+    c.weightScale = &one;
+    c.weightScaleCount = 1;
+    c.bias = nullptr;
+    c.biasQ = nullptr;
+    c.outputType = DType::kS32;
+    c.relu = c.hasClip = false;
+    conv = Conv2d::create(c);
+  }
+  // Bytes of the padded input (0 when the conv has no pads and the input can be used as it is).
+  size_t paddedBytes(const PaddedInput& p) const { return static_cast<size_t>(p.n) * p.hp * p.wp * geo.cin; }
+  // corr[c] = zx * wsum[c] (mod 2^32).
+  void corrections(int32_t zx, uint32_t* corr) const {
+    for (int c = 0; c < geo.cout; ++c) corr[c] = static_cast<uint32_t>(zx) * static_cast<uint32_t>(wsum[c]);
+  }
+};
+
 // ConvInteger with a runtime x zero point (dynamically quantized models: DynamicQuantizeLinear
-// feeds it). The convolution runs with zero point 0 and no padding on the input padded with the
-// call's zero point (so padded taps are x - zx = 0), and -zx * sum(w - zw) per output channel is
-// added to the int32 result: sum((x - zx) * (w - zw)) exactly (int32 wrap-around, as the GEMM).
+// feeds it).
 class ConvIntegerDynamicOp : public Op {
  public:
-  ConvIntegerDynamicOp(std::unique_ptr<Conv2d> c, Conv2dConfig geometry, std::vector<int32_t> wsum, int zpIdx)
-      : conv_(std::move(c)), geo_(geometry), wsum_(std::move(wsum)), zpIdx_(zpIdx) {}
+  ConvIntegerDynamicOp(std::unique_ptr<ZeroPointConv> zc, int zpIdx) : zc_(std::move(zc)), zpIdx_(zpIdx) {}
 
-  struct Padded {
-    int n, h, w, hp, wp, pt, pl, pb, pr;
-    ConvGeometry g;
-  };
-  Padded padded(const TensorView& x) const {
-    if (x.shape.rank != 4) bad("NHWC activations must be 4-D");
-    if (x.shape[3] != geo_.cin) bad("input channels " + std::to_string(x.shape[3]) + " != " + std::to_string(geo_.cin));
-    Padded p;
-    p.n = static_cast<int>(x.shape[0]);
-    p.h = static_cast<int>(x.shape[1]);
-    p.w = static_cast<int>(x.shape[2]);
-    p.g = convGeometry(geo_, p.n, p.h, p.w);
-    p.pt = p.g.padTop;
-    p.pl = p.g.padLeft;
-    const int ekh = (geo_.kh - 1) * geo_.dilationH + 1, ekw = (geo_.kw - 1) * geo_.dilationW + 1;
-    p.pb = std::max(0, (p.g.oh - 1) * geo_.strideH + ekh - p.h - p.pt);
-    p.pr = std::max(0, (p.g.ow - 1) * geo_.strideW + ekw - p.w - p.pl);
-    p.hp = p.h + p.pt + p.pb;
-    p.wp = p.w + p.pl + p.pr;
-    return p;
-  }
   size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
-    const Padded p = padded(in[0]);
-    if (p.pt + p.pl + p.pb + p.pr == 0) return 0;
-    return static_cast<size_t>(p.n) * p.hp * p.wp * geo_.cin;
+    const PaddedInput p = paddedInput(zc_->geo, in[0]);
+    return (p.any() ? alignUp(zc_->paddedBytes(p)) : 0) + static_cast<size_t>(zc_->geo.cout) * sizeof(uint32_t);
   }
   void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, int maxThreads) const override {
-    const Padded p = padded(in[0]);
-    const bool s8 = geo_.inputType == DType::kS8;
-    if (in[0].type != (s8 ? ElemType::kS8 : ElemType::kU8)) bad(std::string("x must be ") + dtypeName(geo_.inputType));
-    const int32_t zx = in[zpIdx_].data ? runtimeZeroPoint(in[zpIdx_], geo_.inputType) : 0;
-    const TensorView& y = out[0];
-    if (y.shape.rank != 4 || y.shape[0] != p.n || y.shape[1] != p.g.oh || y.shape[2] != p.g.ow || y.shape[3] != geo_.cout)
-      bad("output shape " + y.shape.str() + " does not match the convolution");
+    const Conv2dConfig& geo = zc_->geo;
+    const PaddedInput p = paddedInput(geo, in[0]);
+    const bool s8 = geo.inputType == DType::kS8;
+    if (in[0].type != (s8 ? ElemType::kS8 : ElemType::kU8)) bad(std::string("x must be ") + dtypeName(geo.inputType));
+    const int32_t zx = in[zpIdx_].data ? runtimeZeroPoint(in[zpIdx_], geo.inputType) : 0;
+    checkOutput(p, geo, out[0]);
     const void* x = in[0].data;
-    if (p.pt + p.pl + p.pb + p.pr) {
-      pad({p.n, p.h, p.w, geo_.cin}, {0, p.pt, p.pl, 0}, {0, p.pb, p.pr, 0}, PadMode::kConstant,
-          static_cast<uint8_t>(zx & 0xff), x, scratch, maxThreads);
-      x = scratch;
+    uint8_t* sc = static_cast<uint8_t*>(scratch);
+    if (p.any()) {
+      pad({p.n, p.h, p.w, geo.cin}, {0, p.pt, p.pl, 0}, {0, p.pb, p.pr, 0}, PadMode::kConstant,
+          static_cast<uint8_t>(zx & 0xff), x, sc, maxThreads);
+      x = sc;
+      sc += alignUp(zc_->paddedBytes(p));
     }
-    conv_->run(x, p.n, p.hp, p.wp, y.data, maxThreads);
+    zc_->conv->run(x, p.n, p.hp, p.wp, out[0].data, maxThreads);
     if (zx == 0) return;
-    uint32_t* o = static_cast<uint32_t*>(y.data);
-    const size_t pixels = static_cast<size_t>(p.n) * p.g.oh * p.g.ow;
-    const int cout = geo_.cout;
-    std::vector<uint32_t> corr(static_cast<size_t>(cout));
-    for (int c = 0; c < cout; ++c) corr[c] = static_cast<uint32_t>(zx) * static_cast<uint32_t>(wsum_[c]);
-    for (size_t i = 0; i < pixels; ++i)
-      for (int c = 0; c < cout; ++c) o[i * cout + c] -= corr[c];
+    uint32_t* corr = reinterpret_cast<uint32_t*>(sc);
+    zc_->corrections(zx, corr);
+    uint32_t* o = static_cast<uint32_t*>(out[0].data);
+    const int cout = geo.cout;
+    forPixelBlocks(static_cast<size_t>(p.n) * p.g.oh * p.g.ow, cout, maxThreads, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        uint32_t* r = o + i * cout;
+        for (int c = 0; c < cout; ++c) r[c] -= corr[c];
+      }
+    });
   }
 
  private:
-  std::unique_ptr<Conv2d> conv_;
-  Conv2dConfig geo_;  // the node's geometry (pads, auto_pad, strides); weights not referenced
-  std::vector<int32_t> wsum_;
+  std::unique_ptr<ZeroPointConv> zc_;
   int zpIdx_;
 };
 
@@ -284,23 +366,168 @@ std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
   }
   c.outputType = DType::kS32;
   if (!dynamicZp) return std::make_unique<ConvOp>(Conv2d::create(c));
-  const Conv2dConfig geometry = c;
-  std::vector<int32_t> wsum(static_cast<size_t>(c.cout), 0);
-  const size_t per = ws8.size() / static_cast<size_t>(c.cout);
-  for (int oc = 0; oc < c.cout; ++oc) {
-    const int32_t z = wzp.empty() ? 0 : wzp[wzp.size() == 1 ? 0 : oc];
-    int64_t sum = 0;
-    for (size_t i = 0; i < per; ++i) sum += static_cast<int32_t>(ws8[oc * per + i]) - z;
-    wsum[oc] = static_cast<int32_t>(sum);
+  return std::make_unique<ConvIntegerDynamicOp>(std::make_unique<ZeroPointConv>(c), 2);
+}
+
+// qint8::DynamicQuantizeConvNhwc: DynamicQuantizeLinear(x) -> ConvInteger(xq, w, x_zp) ->
+// Cast(float) -> Mul(x_scale * w_scale[c]) [-> Add(B[c])] [-> activation] in one op, on NHWC
+// float activations. Inputs: X (float32 NHWC), W (int8 [Cout][Cin/group][kH][kW], symmetric),
+// W_scale (float32, 1 or Cout entries), B (optional float32, Cout). Attributes: the Conv ones,
+// activation (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish), activation_params (as qint8.FusedConv).
+// Per call: min/max of x, DynamicQuantizeLinear's scale and zero point, x quantized into
+// zero-point-padded scratch, the int8 convolution (int32), then in place over the output
+// y = act((float(acc - zx * sum(w[c])) * (sx * sw[c])) + B[c]) with the unfused ops' roundings
+// (the Mul, then the Add; no FMA); the activation (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish) is
+// the float engine's kernel for that op.
+class DynamicQuantizeConvOp : public Op {
+ public:
+  DynamicQuantizeConvOp(std::unique_ptr<ZeroPointConv> zc, Isa isa, std::vector<float> ws, std::vector<float> bias, bool hasAct, UnaryOp act,
+                        UnaryParams actParams)
+      : zc_(std::move(zc)), isa_(isa), ws_(std::move(ws)), bias_(std::move(bias)), hasAct_(hasAct), act_(act), actParams_(actParams) {}
+
+  size_t scratchBytes(const std::vector<TensorView>& in, const std::vector<TensorView>&) const override {
+    const PaddedInput p = paddedInput(zc_->geo, in[0]);
+    return alignUp(zc_->paddedBytes(p)) + static_cast<size_t>(zc_->geo.cout) * (sizeof(float) + sizeof(uint32_t));
   }
-  c.padTop = c.padLeft = c.padBottom = c.padRight = 0;
-  c.autoPad = AutoPad::kNotSet;
-  c.input.zeroPoint = 0;
-  Conv2dConfig geo = geometry;
-  geo.weight = nullptr;
-  geo.weightScale = nullptr;
-  geo.weightZeroPoint = nullptr;
-  return std::make_unique<ConvIntegerDynamicOp>(Conv2d::create(c), geo, std::move(wsum), 2);
+
+  void run(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, int maxThreads) const override {
+    const Conv2dConfig& geo = zc_->geo;
+    const TensorView& xv = in[0];
+    if (xv.type != ElemType::kF32) bad("X must be float32");
+    const PaddedInput p = paddedInput(geo, xv);
+    const TensorView& yv = out[0];
+    checkOutput(p, geo, yv);
+    if (yv.type != ElemType::kF32) bad("Y must be float32");
+    const float* x = xv.as<const float>();
+    const size_t total = static_cast<size_t>(xv.shape.numel());
+    float mn, mx;
+    minMax(isa_, x, total, &mn, &mx, maxThreads);
+    const QParams q = dynamicQParams(mn, mx);
+    uint8_t* xq = static_cast<uint8_t*>(scratch);
+    const int cin = geo.cin;
+    const uint8_t zx = static_cast<uint8_t>(q.zeroPoint);
+    if (!p.any()) {
+      quantizeLinear(isa_, x, 1, 1, total, &q.scale, &q.zeroPoint, DType::kU8, xq, maxThreads);
+    } else {
+      // One task per block of padded rows: zero-point rows above and below the image, the image
+      // rows quantized between zero-point borders.
+      const size_t rowIn = static_cast<size_t>(p.w) * cin, rowOut = static_cast<size_t>(p.wp) * cin;
+      const size_t left = static_cast<size_t>(p.pl) * cin, right = static_cast<size_t>(p.pr) * cin;
+      const int rows = p.n * p.hp;
+      auto row = [&](int r) {
+        const int img = r / p.hp, yy = r % p.hp - p.pt;
+        uint8_t* d = xq + static_cast<size_t>(r) * rowOut;
+        if (yy < 0 || yy >= p.h) {
+          std::memset(d, zx, rowOut);
+          return;
+        }
+        if (left) std::memset(d, zx, left);
+        quantizeLinear(isa_, x + (static_cast<size_t>(img) * p.h + yy) * rowIn, 1, 1, rowIn, &q.scale, &q.zeroPoint, DType::kU8, d + left, 1);
+        if (right) std::memset(d + left + rowIn, zx, right);
+      };
+      const size_t perTask = std::max<size_t>(1, 16384 / std::max<size_t>(1, rowOut));
+      const int tasks = static_cast<int>((static_cast<size_t>(rows) + perTask - 1) / perTask);
+      if (tasks <= 1) {
+        for (int r = 0; r < rows; ++r) row(r);
+      } else {
+        ThreadPool::global().parallelFor(
+            tasks,
+            [&](int t, int) {
+              const int e = static_cast<int>(std::min(static_cast<size_t>(rows), (t + 1) * perTask));
+              for (int r = static_cast<int>(t * perTask); r < e; ++r) row(r);
+            },
+            maxThreads);
+      }
+    }
+    // The int32 sums go to the output buffer (same element size), then turn into floats in place,
+    // a block of pixels at a time, with the activation applied to the block while it is in cache
+    // (the float engine's own kernel for that op, so the result is the unfused op's).
+    zc_->conv->run(xq, p.n, p.hp, p.wp, yv.data, maxThreads);
+    const int cout = geo.cout;
+    uint8_t* sc = xq + alignUp(zc_->paddedBytes(p));
+    float* s = reinterpret_cast<float*>(sc);
+    uint32_t* corr = reinterpret_cast<uint32_t*>(sc + static_cast<size_t>(cout) * sizeof(float));
+    for (int c = 0; c < cout; ++c) s[c] = q.scale * ws_[ws_.size() == 1 ? 0 : c];
+    zc_->corrections(q.zeroPoint, corr);
+    const float* b = bias_.empty() ? nullptr : bias_.data();
+    unsigned char* y = static_cast<unsigned char*>(yv.data);
+    const F32KernelTable* kt = hasAct_ ? &f32Kernels(isa_) : nullptr;
+    forPixelBlocks(static_cast<size_t>(p.n) * p.g.oh * p.g.ow, cout, maxThreads, [&](size_t bg, size_t e) {
+      for (size_t i = bg; i < e; ++i) {
+        unsigned char* r = y + i * cout * sizeof(float);
+        if (b) outputRow<true>(r, s, corr, b, cout);
+        else outputRow<false>(r, s, corr, nullptr, cout);
+      }
+      if (kt) {
+        float* f = reinterpret_cast<float*>(y + bg * cout * sizeof(float));
+        kt->unary(act_, actParams_, f, f, (e - bg) * static_cast<size_t>(cout));
+      }
+    });
+  }
+
+ private:
+  // One output pixel in place: int32 sums in, floats out (memcpy keeps the type punning defined;
+  // the compiler turns it into vector loads and stores). Cast, Mul, then Add: two roundings.
+  template <bool kBias>
+  static inline void outputRow(unsigned char* r, const float* s, const uint32_t* corr, const float* b, int cout) {
+    for (int c = 0; c < cout; ++c) {
+      uint32_t a;
+      std::memcpy(&a, r + c * sizeof(float), sizeof a);
+      float v = static_cast<float>(static_cast<int32_t>(a - corr[c])) * s[c];
+      if (kBias) v = v + b[c];
+      std::memcpy(r + c * sizeof(float), &v, sizeof v);
+    }
+  }
+
+  std::unique_ptr<ZeroPointConv> zc_;
+  Isa isa_;
+  std::vector<float> ws_, bias_;
+  bool hasAct_;
+  UnaryOp act_;
+  UnaryParams actParams_;
+};
+
+// DynamicQuantizeConvNhwc inputs: X, W, W_scale, [B]
+std::unique_ptr<Op> makeDynamicQuantizeConvNhwc(const OpContext& ctx) {
+  const TensorView& w = constInput(ctx, 1, "W");
+  if (w.shape.rank != 4) bad("W must be 4-D (2-D convolution)");
+  if (w.type != ElemType::kS8) bad("W must be int8 (symmetric)");
+  Conv2dConfig c;
+  c.isa = ctx.isa;
+  c.cout = static_cast<int>(w.shape[0]);
+  c.kh = static_cast<int>(w.shape[2]);
+  c.kw = static_cast<int>(w.shape[3]);
+  convAttrs(ctx.attrs, c, c.kh, c.kw);
+  c.cin = static_cast<int>(w.shape[1]) * c.groups;
+  c.weight = w.as<const int8_t>();
+  c.inputType = DType::kU8;
+  const TensorView& ws = constInput(ctx, 2, "W_scale");
+  if (ws.type != ElemType::kF32 || (ws.shape.numel() != 1 && ws.shape.numel() != c.cout))
+    bad("W_scale must be float32 with 1 or Cout (" + std::to_string(c.cout) + ") entries");
+  std::vector<float> scales(ws.as<const float>(), ws.as<const float>() + ws.shape.numel());
+  std::vector<float> bias;
+  if (ctx.inputPresent.size() > 3 && ctx.inputPresent[3]) {
+    const TensorView& b = constInput(ctx, 3, "B");
+    if (b.type != ElemType::kF32 || b.shape.numel() != c.cout) bad("B must be float32 with Cout (" + std::to_string(c.cout) + ") entries");
+    bias.assign(b.as<const float>(), b.as<const float>() + c.cout);
+  }
+  // The activation, as the float engine's unary op of that name computes it.
+  const std::string act = ctx.attrs.getString("activation", "");
+  const auto prm = ctx.attrs.getFloats("activation_params", {});
+  UnaryOp op = UnaryOp::kRelu;
+  UnaryParams up;
+  size_t need = 0;
+  if (act == "Relu") op = UnaryOp::kRelu;
+  else if (act == "Clip") op = UnaryOp::kClip, need = 2;
+  else if (act == "LeakyRelu") op = UnaryOp::kLeakyRelu, need = 1;
+  else if (act == "HardSigmoid") op = UnaryOp::kHardSigmoid, need = 2;
+  else if (act == "HardSwish") op = UnaryOp::kHardSwish;
+  else if (!act.empty() && act != "None") bad("activation must be Relu, Clip, LeakyRelu, HardSigmoid or HardSwish, got " + act);
+  const bool hasAct = !act.empty() && act != "None";
+  if (hasAct && prm.size() != need) bad(act + " takes " + std::to_string(need) + " activation_params, got " + std::to_string(prm.size()));
+  if (need >= 1) up.a = static_cast<float>(prm[0]);
+  if (need >= 2) up.b = static_cast<float>(prm[1]);
+  return std::make_unique<DynamicQuantizeConvOp>(std::make_unique<ZeroPointConv>(c), ctx.isa, std::move(scales), std::move(bias), hasAct, op, up);
 }
 
 // Where a product's input (A) quantization parameters come from.
@@ -744,6 +971,7 @@ std::unique_ptr<Op> makeQGemm(const OpContext& ctx) {
 
 QINT8_REGISTER_OP("qint8", "QLinearConvNhwc", makeQLinearConvNhwc);
 QINT8_REGISTER_OP("qint8", "ConvIntegerNhwc", makeConvIntegerNhwc);
+QINT8_REGISTER_OP("qint8", "DynamicQuantizeConvNhwc", makeDynamicQuantizeConvNhwc);
 QINT8_REGISTER_OP("", "QLinearMatMul", makeQLinearMatMul);
 QINT8_REGISTER_OP("", "MatMulInteger", makeMatMulInteger);
 QINT8_REGISTER_OP("com.microsoft", "MatMulIntegerToFloat", makeMatMulIntegerToFloat);

@@ -4,6 +4,7 @@ import { inferShapes } from '../infer';
 import { foldConvAffine } from './affine';
 import { foldBatchNorm } from './batchnorm';
 import { eliminateDeadCode, removeIdentity } from './cleanup';
+import { fuseDynamicConv } from './dynconv';
 import { foldConstants } from './fold';
 import { fuseActivations, fuseResidualAdd } from './fuse';
 import { fuseHardSwish } from './hardswish';
@@ -12,6 +13,7 @@ import { fuseLayerNorm } from './layernorm';
 export { foldConvAffine } from './affine';
 export { foldBatchNorm } from './batchnorm';
 export { eliminateDeadCode, removeIdentity } from './cleanup';
+export { fuseDynamicConv } from './dynconv';
 export { foldConstants } from './fold';
 export type { FoldOptions } from './fold';
 export { fuseActivations, fuseExpandDepthwise, fuseResidualAdd } from './fuse';
@@ -29,6 +31,8 @@ export interface OptimizeOptions {
   fuseHardSwish?: boolean;
   /** Recognise decomposed layer norms (ReduceMean/Sub/Pow/Sqrt/Div) as LayerNormalization (default true). */
   fuseLayerNorm?: boolean;
+  /** Fuse DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul [-> Add] [-> Relu / Clip] into qint8.DynamicQuantizeConv (default true). */
+  fuseDynamicConv?: boolean;
 }
 
 export interface OptimizeReport {
@@ -41,6 +45,8 @@ export interface OptimizeReport {
   residual: number;
   hardSwish: number;
   layerNorm: number;
+  /** Dynamic-quantization conv sequences fused. */
+  dynamicConv: number;
   dead: number;
 }
 
@@ -49,10 +55,11 @@ export interface OptimizeReport {
  * layer-norm recognition, dead-code elimination, then shape inference again. Returns what each pass did.
  */
 export function optimize(g: Graph, opts: OptimizeOptions = {}): OptimizeReport {
-  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, affine: 0, fused: 0, residual: 0, hardSwish: 0, layerNorm: 0, dead: 0 };
+  const r: OptimizeReport = { identity: 0, folded: 0, batchNorm: 0, affine: 0, fused: 0, residual: 0, hardSwish: 0, layerNorm: 0, dynamicConv: 0, dead: 0 };
   r.identity = removeIdentity(g);
   r.folded = foldConstants(g);
   r.dead += eliminateDeadCode(g);
+  if (opts.fuseDynamicConv !== false) r.dynamicConv = fuseDynamicConv(g);
   if (opts.foldBatchNorm !== false) r.batchNorm = foldBatchNorm(g);
   if (opts.foldAffine !== false) r.affine = foldConvAffine(g);
   if (opts.fuseHardSwish !== false) r.hardSwish = fuseHardSwish(g);

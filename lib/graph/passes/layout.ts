@@ -114,7 +114,9 @@ export function planLayout(g: Graph): LayoutReport {
     // Quantized spatial ops: parameter inputs keep their meaning in any layout (runtime scalars
     // such as ConvInteger's zero point after DynamicQuantizeLinear are fine; runtime weights are
     // refused by the engine op, naming them).
-    const qbase = (NHWC_QBASES as readonly string[]).includes(n.opType) && (n.domain === '' || (n.domain === 'com.microsoft' && !n.attrs.channels_last));
+    const qbase =
+      (NHWC_QBASES as readonly string[]).includes(n.opType) &&
+      (n.domain === '' || (n.domain === 'com.microsoft' && !n.attrs.channels_last) || (n.domain === 'qint8' && n.opType === 'DynamicQuantizeConv'));
     const base = n.domain === '' || (n.domain === 'qint8' && n.opType === 'FusedConv') || qbase ? n.opType : '';
     const spatial =
       ((NHWC_BASES as readonly string[]).includes(base) || qbase) &&
