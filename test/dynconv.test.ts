@@ -113,13 +113,14 @@ const CASES: ConvCase[] = [
 describe('dynamic quantization of Conv', () => {
   for (const [ci, c] of CASES.entries()) {
     for (const perChannel of [true, false]) {
-      it(`${c.name}, ${perChannel ? 'per-channel' : 'per-tensor'}: int8 ConvInteger, equal to onnxruntime and to the unfused ops`, async () => {
+      it(`${c.name}, ${perChannel ? 'per-channel' : 'per-tensor'}: ConvInteger (int8 weights stored as uint8 + 128), equal to onnxruntime and to the unfused ops`, async () => {
         const depthwise = (c.group ?? 1) > 1 && c.group === c.cin && c.cout === c.cin;
         const qm = await quantize(floatConvModel(c, 100 + ci), { mode: 'dynamic', perChannel, depthwise });
         const g = qm.graph;
         expect(g.nodes.map((n) => n.opType)).toEqual(['DynamicQuantizeLinear', 'Mul', 'ConvInteger', 'Cast', 'Mul', ...(c.bias !== false ? ['Add'] : []), ...(c.act ? [c.act] : [])]);
         const wq = g.constants.get(g.nodes[2].inputs[1])!;
-        expect(wq.dtype).toBe('int8');
+        expect(wq.dtype).toBe('uint8');
+        expect(Array.from(g.constants.get(g.nodes[2].inputs[3])!.data as Uint8Array)).toEqual([128]);
         const ws = g.constants.get(g.nodes[1].inputs[1])!;
         expect(ws.dims).toEqual(perChannel ? [1, c.cout, 1, 1] : []);
         expect(qm.weights).toEqual([{ node: 'conv', weight: 'W', perChannel, channels: perChannel ? c.cout : 1, bias: c.bias !== false }]);
@@ -173,10 +174,10 @@ describe('dynamic quantization of Conv', () => {
 describe('the dynamic conv fusion on other files', () => {
   // onnxruntime's quantize_dynamic form with things the fused op does not cover: the pass must
   // leave them unfused, and the result stays equal to onnxruntime's.
-  function ortForm(opts: { wType: 'int8' | 'uint8'; castOutput?: boolean }): Uint8Array {
+  function ortForm(opts: { wType: 'int8' | 'uint8'; castOutput?: boolean; uint8Zp?: number }): Uint8Array {
     const r = rng(9);
     const w = opts.wType === 'int8' ? new Int8Array(6 * 3 * 9).map(() => r.int(-127, 127)) : new Uint8Array(6 * 3 * 9).map(() => r.int(0, 255));
-    const wz = opts.wType === 'int8' ? Int8Array.of(0) : Uint8Array.of(131);
+    const wz = opts.wType === 'int8' ? Int8Array.of(0) : Uint8Array.of(opts.uint8Zp ?? 131);
     const b = new Float32Array(6).map(() => r.float(-1, 1));
     return buildModel({
       nodes: [
@@ -206,7 +207,15 @@ describe('the dynamic conv fusion on other files', () => {
     for (const [k, kind] of INPUTS.entries()) await compareWithOrt(m, { x: { data: input(kind, 3 * 64, 20 + k), dims: [1, 3, 8, 8] } });
   });
 
-  it('uint8 weights with a zero point, or an intermediate that is a graph output: left unfused, equal to onnxruntime', async () => {
+  it('uint8 weights with zero point 128 (int8 weights + 128, as qint8 writes them): fused, equal to onnxruntime', async () => {
+    const m = ortForm({ wType: 'uint8', uint8Zp: 128 });
+    const s = await InferenceSession.create(m);
+    expect(fusedOps(s)).toEqual(['']);
+    await s.release();
+    for (const [k, kind] of INPUTS.entries()) await compareWithOrt(m, { x: { data: input(kind, 3 * 64, 40 + k), dims: [1, 3, 8, 8] } });
+  });
+
+  it('uint8 weights with another zero point, or an intermediate that is a graph output: left unfused, equal to onnxruntime', async () => {
     for (const m of [ortForm({ wType: 'uint8' }), ortForm({ wType: 'int8', castOutput: true })]) {
       const s = await InferenceSession.create(m);
       expect(fusedOps(s)).toEqual([]);

@@ -555,9 +555,9 @@ function quantizeDynamic(model: ModelInput, opts: QuantizeOptions): QuantizedMod
  * Dynamic quantization of 2-D convolutions with constant float weights, in onnxruntime's
  * quantize_dynamic form (which onnxruntime runs and qint8 fuses into one op,
  * lib/graph/passes/dynconv.ts):
- *   DynamicQuantizeLinear(x) -> ConvInteger(xq, W int8, x_zp, 0) -> Cast(float)
+ *   DynamicQuantizeLinear(x) -> ConvInteger(xq, W uint8, x_zp, 128) -> Cast(float)
  *     -> Mul(x_scale * W_scale) -> Add(B)
- * with W int8 symmetric per output channel (W_scale [1, C, 1, 1]) or per tensor (scalar), B
+ * with W int8 symmetric (stored as uint8 W + 128 with zero point 128) per output channel (W_scale [1, C, 1, 1]) or per tensor (scalar), B
  * [1, C, 1, 1]. One DynamicQuantizeLinear per input tensor. Depthwise convs stay float unless
  * opts.depthwise (docs/ACCURACY.md: on qint8 the per-run quantization costs more than the int8
  * kernel saves on them).
@@ -604,9 +604,13 @@ function quantizeConvsDynamic(g: Graph, qc: QConfig, opts: QuantizeOptions, excl
     const wq = namer(`${base}_quantized`);
     const ws = namer(`${base}_scale`);
     const wz = namer(`${base}_zero_point`);
-    g.constants.set(wq, makeTensor('int8', [...w.dims], q.data));
+    // Written as uint8 with zero point 128 (w + 128: the same integer sums): onnxruntime-node 1.30
+    // runs ConvInteger with uint8 weights on its fast path and int8 weights on a slow one (the
+    // recognizer, 1 thread: 26.3 vs 71.7 ms, float 34.9). qint8 reads it back as int8 (dynconv.ts).
+    const wu8 = Uint8Array.from(q.data as Int8Array, (v) => v + 128);
+    g.constants.set(wq, makeTensor('uint8', [...w.dims], wu8));
     g.constants.set(ws, makeTensor('float32', q.scale.length === 1 ? [] : [1, cout, 1, 1], q.scale));
-    g.constants.set(wz, makeTensor('int8', [], Int8Array.of(0)));
+    g.constants.set(wz, makeTensor('uint8', [], Uint8Array.of(128)));
     const scales = namer(`${n.name}_quant_scales_mul`);
     const acc = namer(`${n.name}_output_quantized`);
     const cast = namer(`${n.name}_output_quantized_cast`);

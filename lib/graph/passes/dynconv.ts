@@ -1,15 +1,15 @@
 // Dynamic-quantization convolution fusion: the sequence onnxruntime's quantize_dynamic (and
 // qint8's quantize(model, { mode: 'dynamic' })) writes for a Conv,
 //   DynamicQuantizeLinear(x) -> (xq, x_scale, x_zp)
-//   ConvInteger(xq, W int8, x_zp [, w_zp = 0]) -> Cast(to float) -> Mul(s) [-> Add(B)] [-> activation]
+//   ConvInteger(xq, W int8, x_zp [, w_zp = 0]) (or W uint8 with w_zp = 128) -> Cast(to float) -> Mul(s) [-> Add(B)] [-> activation]
 //   with s = Mul(x_scale, W_scale) (W_scale a constant: one value, or one per output channel
 //   broadcasting over NCHW) or s = x_scale,
 // becomes one internal qint8.DynamicQuantizeConv(x, W, W_scale[C], B[C]) with an activation (Relu,
 // Clip, LeakyRelu, HardSigmoid or HardSwish after it, computed by the float engine's kernel of that op), which the engine runs as one native op (runtime/ops_qlinear.cc DynamicQuantizeConvOp):
 // the same quantization of x, the same integer sums, and y = act((float(acc) * (x_scale *
 // W_scale[c])) + B[c]) with the unfused ops' two roundings, so the result is bit-identical.
-// Anything else (uint8 or asymmetric weights, intermediates read elsewhere or graph outputs, a
-// scale or bias that does not broadcast along the channels only) is left as it is.
+// Anything else (other asymmetric weights, intermediates read elsewhere or graph outputs, a scale
+// or bias that does not broadcast along the channels only) is left as it is.
 import type { Graph, Node } from '../ir';
 import { type Tensor, getNum, makeTensor, numel } from '../tensor';
 
@@ -67,12 +67,14 @@ export function fuseDynamicConv(g: Graph): number {
     if (!d || d.domain !== '' || d.opType !== 'DynamicQuantizeLinear' || !xzp || xzp !== d.outputs[2]) continue;
     const x = d.inputs[0];
     if (g.info(x).dtype !== 'float32' || g.info(x).shape?.length !== 4) continue;
-    const w = g.constants.get(wName);
-    if (!w || w.dtype !== 'int8' || w.dims.length !== 4) continue;
-    if (wzp) {
-      const z = g.constants.get(wzp);
-      if (!z || z.dtype !== 'int8' || !(z.data as Int8Array).every((v) => v === 0)) continue;
-    }
+    let w = g.constants.get(wName);
+    if (!w || (w.dtype !== 'int8' && w.dtype !== 'uint8') || w.dims.length !== 4) continue;
+    // int8 weights with zero point 0, or uint8 weights with zero point 128 (w - 128: the same
+    // integer sums; qint8's own dynamic quantization writes that form for onnxruntime's sake).
+    const zpWant = w.dtype === 'int8' ? 0 : 128;
+    const z = wzp ? g.constants.get(wzp) : undefined;
+    if (wzp && (!z || z.dtype !== w.dtype || !Array.from(z.data as ArrayLike<number>).every((v) => v === zpWant))) continue;
+    if (!wzp && zpWant !== 0) continue;
     const cout = w.dims[0];
     const cast = only(c.outputs[0]);
     if (!cast || cast.domain !== '' || cast.opType !== 'Cast' || cast.attrs.to !== 1) continue;
@@ -108,6 +110,11 @@ export function fuseDynamicConv(g: Graph): number {
       chain.push(next);
       last = next;
     }
+    let wKernel = wName;
+    if (w.dtype === 'uint8') {
+      wKernel = namer(`${wName}_s8`);
+      g.constants.set(wKernel, makeTensor('int8', [...w.dims], Int8Array.from(w.data as Uint8Array, (v) => v - 128)));
+    }
     const wsName = namer(`${wName}_scale`);
     g.constants.set(wsName, makeTensor('float32', [ws.length], ws));
     let bName = '';
@@ -126,7 +133,7 @@ export function fuseDynamicConv(g: Graph): number {
     last.name = c.name;
     last.opType = 'DynamicQuantizeConv';
     last.domain = 'qint8';
-    last.inputs = bias ? [x, wName, wsName, bName] : [x, wName, wsName];
+    last.inputs = bias ? [x, wKernel, wsName, bName] : [x, wKernel, wsName];
     last.outputs = [out];
     const attrs: Record<string, Node['attrs'][string]> = { ...c.attrs };
     if (act) {
