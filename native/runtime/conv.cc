@@ -931,8 +931,10 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.ep.hi = im.hi;
       // Tasks: bands of output rows of each image. Every band re-transforms the kh - 1 input rows
       // above it, so bands stay tall: one per image on one thread, about two per thread otherwise.
+      // Even band heights: the AVX-512 3x3 kernel computes output rows in pairs.
       const int perThread = threads > 1 ? 2 * threads : 1;
-      const int band = std::max(1, std::min(g.oh, (g.oh * n + perThread - 1) / perThread));
+      int band = std::max(1, std::min(g.oh, (g.oh * n + perThread - 1) / perThread));
+      if (band % 2 && band < g.oh) ++band;
       const int bandsPerImage = (g.oh + band - 1) / band;
       pool.parallelFor(
           n * bandsPerImage,

@@ -488,6 +488,46 @@ TEST(depthwise_every_isa_matches_reference_geometries) {
       }
 }
 
+TEST(depthwise_3x3_stride1_every_isa_matches_reference) {
+  // 3x3 at stride 1 without dilation: on AVX-512 the vertical-interleave kernel
+  // (dwconv_avx512_vert.cc) for channel counts that are multiples of 16 with u8/s8 output (two
+  // output rows per pass, a single row at the end of an odd band), the flat kernel otherwise.
+  // Channels 1..70 (odd and even) and 96, 144, 160, 960; widths 1..9 and wide rows; pads 0..2 on
+  // each side; both activation types, every output stage, ReLU and Clip, per-tensor and
+  // per-channel, extreme values; 1 and 2 threads (bands of odd and even heights).
+  const DType outs[] = {DType::kU8, DType::kS8, DType::kU8, DType::kS8, DType::kF32, DType::kS32};
+  std::vector<int> chans;
+  for (int ch = 1; ch <= 70; ++ch) chans.push_back(ch);
+  for (int ch : {96, 144, 160, 960}) chans.push_back(ch);
+  qt::Rng r(9090);
+  int it = 0;
+  for (int ch : chans)
+    for (int rep = 0; rep < (ch % 16 == 0 ? 4 : 1); ++rep, ++it) {
+      ConvCase cc{};
+      cc.n = 1 + (it % 7 == 3);
+      cc.kh = cc.kw = 3;
+      cc.cin = cc.cout = cc.groups = ch;
+      cc.sh = cc.sw = cc.dh = cc.dw = 1;
+      cc.pt = r.uniform(0, 2);
+      cc.pb = r.uniform(0, 2);
+      cc.pl = r.uniform(0, 2);
+      cc.pr = r.uniform(0, 2);
+      cc.h = std::max(1, 3 - cc.pt - cc.pb) + r.uniform(0, 7);
+      const int wMin = std::max(1, 3 - cc.pl - cc.pr);
+      cc.w = it % 3 == 2 ? wMin + r.uniform(20, 70) : wMin + r.uniform(0, 8);
+      if (ch >= 144) cc.w = wMin + r.uniform(0, 9);
+      cc.in = it % 2 ? DType::kS8 : DType::kU8;
+      cc.out = outs[it % 6];
+      cc.perChannel = it % 3 != 1;
+      cc.bias = cc.out != DType::kS32 && it % 4 != 3;
+      const bool req = cc.out == DType::kU8 || cc.out == DType::kS8;
+      cc.relu = req && it % 5 == 2;
+      cc.clip = req && it % 7 == 4;
+      cc.extremes = it % 4 == 0;
+      runConvCase(cc, 50000 + it);
+    }
+}
+
 TEST(convtranspose_every_isa_matches_reference) {
   qt::Rng r(77);
   const DType outs[] = {DType::kU8, DType::kS8, DType::kF32, DType::kS32};
@@ -662,6 +702,80 @@ std::vector<uint8_t> runDwTable(const DwKernelTable& t, DwConvArgs a, const std:
 }
 
 }  // namespace
+
+TEST(depthwise_3x3_vertical_kernel_stages_match_reference) {
+  // The AVX-512 vertical-interleave kernel's two requantizations (the byte clamp when no product
+  // can reach 2^30, the float clamp otherwise: large, infinite and NaN scales), fused clip bounds,
+  // and bands of every parity (one output row per band, odd and even cuts), against the reference
+  // kernel, on the kernel table directly; channel counts with 1, 3, 5, 9 and 15 phases.
+  const DwKernelTable& ref = *dwKernelsRef();
+  const int chans[] = {16, 32, 48, 64, 80, 96, 144, 192, 960};
+  qt::Rng r(5151);
+  int checked = 0;
+  for (int it = 0; it < 108; ++it) {
+    DwConvArgs a{};
+    a.c = chans[it % 9];
+    a.kh = a.kw = 3;
+    a.sh = a.sw = a.dh = a.dw = 1;
+    a.padT = r.uniform(0, 2);
+    a.padL = r.uniform(0, 2);
+    const int padB = r.uniform(0, 2), padR = r.uniform(0, 2);
+    a.h = std::max(1, 3 - a.padT - padB) + r.uniform(0, 6);
+    a.w = std::max(1, 3 - a.padL - padR) + (a.c >= 144 ? r.uniform(0, 8) : r.uniform(0, 40));
+    a.oh = a.h + a.padT + padB - 2;
+    a.ow = a.w + a.padL + padR - 2;
+    a.zx = r.uniform(0, 255);
+    std::vector<uint8_t> x(static_cast<size_t>(a.h) * a.w * a.c);
+    const bool extremes = it % 4 == 1;
+    for (auto& v : x) v = extremes ? (r.next() % 2 ? 255 : 0) : static_cast<uint8_t>(r.next());
+    std::vector<int8_t> w(static_cast<size_t>(a.c) * 9);
+    for (auto& v : w) v = extremes ? static_cast<int8_t>(r.next() % 2 ? 127 : -128) : static_cast<int8_t>(r.next());
+    std::vector<int32_t> bias(a.c);
+    std::vector<float> scale(a.c);
+    const int scaleKind = (it / 2) % 6;  // 0-2 ordinary, 3 large (no bound), 4 one infinite, 5 one NaN
+    for (int ch = 0; ch < a.c; ++ch) {
+      bias[ch] = r.uniform(-30000, 30000);
+      scale[ch] = scaleKind == 3 ? r.uniformf(100.0f, 1e6f) : r.uniformf(1e-4f, 0.02f);
+    }
+    if (scaleKind == 4) scale[r.uniform(0, a.c - 1)] = (it % 4 < 2 ? 1.0f : -1.0f) * INFINITY;
+    if (scaleKind == 5) scale[r.uniform(0, a.c - 1)] = NAN;
+    a.x = x.data();
+    const bool s8 = it % 2 == 1;
+    a.ep.kind = s8 ? GemmOut::kS8 : GemmOut::kU8;
+    a.ep.bias32 = bias.data();
+    a.ep.scale = scale.data();
+    a.ep.zeroPoint = s8 ? r.uniform(-128, 127) : r.uniform(0, 255);
+    a.ep.lo = s8 ? -128 : 0;
+    a.ep.hi = s8 ? 127 : 255;
+    if (it % 3 == 1) {  // fused clip bounds inside the type's range
+      a.ep.lo = std::max(a.ep.lo, a.ep.zeroPoint - r.uniform(0, 20));
+      a.ep.hi = std::min(a.ep.hi, a.ep.zeroPoint + r.uniform(0, 60));
+    }
+    const std::vector<uint8_t> want = runDwTable(ref, a, w, false);
+    for (int i = 0; i < kIsaCount; ++i) {
+      const Isa isa = static_cast<Isa>(i);
+      if (isa == Isa::kScalar || !isaSupported(isa)) continue;
+      const DwKernelTable& t = dwKernels(isa);
+      if (t.isa == Isa::kScalar) continue;
+      for (int split = 0; split < 2; ++split) {
+        const std::vector<uint8_t> got = runDwTable(t, a, w, split == 1);
+        ++checked;
+        if (got != want) {
+          size_t at = 0;
+          while (got[at] == want[at]) ++at;
+          qt::fail(__FILE__, __LINE__,
+                   std::string("depthwise 3x3 ") + isaName(isa) + " c=" + std::to_string(a.c) + " hw=" + std::to_string(a.h) +
+                       "x" + std::to_string(a.w) + " pad=" + std::to_string(a.padT) + "," + std::to_string(a.padL) + "," +
+                       std::to_string(padB) + "," + std::to_string(padR) + " scales=" + std::to_string(scaleKind) +
+                       " s8=" + std::to_string(s8) + " split=" + std::to_string(split) + ": first mismatch at byte " +
+                       std::to_string(at) + " of " + std::to_string(want.size()));
+          return;
+        }
+      }
+    }
+  }
+  CHECK(checked > 0 || !isaSupported(Isa::kAvx2));
+}
 
 TEST(depthwise_kernels_with_and_without_vbmi_match_reference) {
   // The AVX-512 kernel's AVX512_VBMI transform (vpermt2b of two loads, used for windows whose
