@@ -29,7 +29,7 @@ static inline __mmask16 chanMask(int valid) {
 // P pixels (px[p] + off[t] is tap t of pixel p) x NB channel blocks; stores the first `count`
 // pixels' sums at y + p * ldy, the last block masked by `lastMask`.
 template <int P, int NB>
-static void tile(const float* const* px, const int32_t* off, int K, const float* w, size_t wBlock, int count, float* y, size_t ldy,
+static void tile(const float* const* px, const ptrdiff_t* off, int K, const float* w, size_t wBlock, int count, float* y, size_t ldy,
                  __mmask16 lastMask) {
   __m512 acc[P][NB];
 #pragma GCC unroll 8
@@ -40,7 +40,7 @@ static void tile(const float* const* px, const int32_t* off, int K, const float*
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p) pp[p] = px[p];
   for (int t = 0; t < K; ++t) {
-    const int32_t o = off[t];
+    const ptrdiff_t o = off[t];
     __m512 wv[NB];
 #pragma GCC unroll 4
     for (int j = 0; j < NB; ++j) wv[j] = _mm512_load_ps(w + j * wBlock + static_cast<size_t>(t) * kVL);
@@ -65,7 +65,7 @@ static void tile(const float* const* px, const int32_t* off, int K, const float*
   }
 }
 
-using TileFn = void (*)(const float* const*, const int32_t*, int, const float*, size_t, int, float*, size_t, __mmask16);
+using TileFn = void (*)(const float* const*, const ptrdiff_t*, int, const float*, size_t, int, float*, size_t, __mmask16);
 
 // Pixels per tile for NB blocks: enough independent chains to cover the FMA latency, few enough
 // accumulators to stay in registers.
@@ -81,14 +81,14 @@ static TileFn tileFor(int nb) {
 
 void run(const ConvDirectF32Args& a) {
   const int K = a.kh * a.kw * a.cin;
-  int32_t off[kConvDirectMaxTaps];
-  int32_t seq[kConvDirectMaxTaps];
+  ptrdiff_t off[kConvDirectMaxTaps];  // 64-bit: ky * dh * w * cin can pass 2^31 on huge images
+  ptrdiff_t seq[kConvDirectMaxTaps];
   {
     int t = 0;
     for (int ky = 0; ky < a.kh; ++ky)
       for (int kx = 0; kx < a.kw; ++kx)
         for (int ci = 0; ci < a.cin; ++ci, ++t) {
-          off[t] = (ky * a.dh * a.w + kx * a.dw) * a.cin + ci;
+          off[t] = (static_cast<ptrdiff_t>(ky) * a.dh * a.w + static_cast<ptrdiff_t>(kx) * a.dw) * a.cin + ci;
           seq[t] = t;
         }
   }
