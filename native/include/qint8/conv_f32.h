@@ -61,7 +61,8 @@ class ConvF32 {
   ConvF32Geometry geometry(int n, int h, int w) const { return convF32Geometry(cfg_, n, h, w); }
   // "gemm" (1x1 stride 1 unpadded: SGEMM on the activations in place), "indirect" (SGEMM reading
   // the input pixels through a table of row pointers, no copy), "im2col" (few input channels per
-  // group: rows gathered into a cache-sized block first), "depthwise", "transpose" (SGEMM + col2im).
+  // group: rows gathered into a cache-sized block first), "direct" (what would be im2col, with one
+  // group, on AVX-512: taps read in place), "depthwise", "transpose" (SGEMM + col2im).
   const char* algorithm() const;
 
   // y (NHWC, n x oh x ow x cout) = conv(x (NHWC, n x h x w x cin)). bias, when given, replaces
