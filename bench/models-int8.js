@@ -75,9 +75,10 @@ async function staticModel(kind, method) {
   return file;
 }
 
+// Made afresh on every run (no calibration: a second or two), so the file always comes from the
+// current quantize() and a cached copy from older code is never timed.
 async function dynamicModel(kind) {
   const file = path.join(D.CACHE, 'qint8', `${kind}.dynamic.onnx`);
-  if (fs.existsSync(file)) return file;
   const qm = await q.quantize(D.MODELS[kind].file, { mode: 'dynamic', backend: 'auto' });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   qm.saveSync(file);
