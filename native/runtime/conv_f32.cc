@@ -76,6 +76,28 @@ constexpr int kIm2colBelow = QINT8_CONVF32_IM2COL_BELOW;
 #endif
 constexpr size_t kABlockBytes = QINT8_CONVF32_ABLOCK;
 
+// The window fields the depthwise and direct kernels' argument structs share.
+template <typename Args>
+void setWindow(Args& a, const ConvF32Config& c, const ConvF32Geometry& g, int h, int w) {
+  a.h = h;
+  a.w = w;
+  a.kh = c.kh;
+  a.kw = c.kw;
+  a.sh = c.strideH;
+  a.sw = c.strideW;
+  a.dh = c.dilationH;
+  a.dw = c.dilationW;
+  a.padT = g.padTop;
+  a.padL = g.padLeft;
+  a.oh = g.oh;
+  a.ow = g.ow;
+}
+
+// Output rows per task for kernels that run bands of rows per image: about 4 tasks per thread.
+int bandRows(int oh, int n, int threads) {
+  return std::max(1, std::min(oh, static_cast<int>((static_cast<int64_t>(oh) * n + 4 * threads - 1) / (4 * threads))));
+}
+
 thread_local Scratch tRows;
 thread_local Scratch tCols;
 thread_local Scratch tZero;
@@ -413,24 +435,13 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
     }
     case Algo::kDirect: {
       ConvDirectF32Args base{};
-      base.h = h;
-      base.w = w;
+      setWindow(base, c, g, h, w);
       base.cin = c.cin;
-      base.kh = c.kh;
-      base.kw = c.kw;
-      base.sh = c.strideH;
-      base.sw = c.strideW;
-      base.dh = c.dilationH;
-      base.dw = c.dilationW;
-      base.padT = g.padTop;
-      base.padL = g.padLeft;
-      base.oh = g.oh;
-      base.ow = g.ow;
       base.cout = c.cout;
       base.weights = im.directW.get();
       const double macs = static_cast<double>(M) * c.cout * kp * cinG;
       if (macs < (1 << 16)) threads = 1;
-      const int band = std::max(1, std::min(g.oh, static_cast<int>((static_cast<int64_t>(g.oh) * n + 4 * threads - 1) / (4 * threads))));
+      const int band = bandRows(g.oh, n, threads);
       const int bandsPerImage = (g.oh + band - 1) / band;
       const size_t imgIn = static_cast<size_t>(h) * w * c.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * c.cout;
       auto runTask = [&](int t, int) {
@@ -460,19 +471,8 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       float* zeroRow = static_cast<float*>(tZero.get(sizeof(float) * static_cast<size_t>(w) * c.cin));
       std::memset(zeroRow, 0, sizeof(float) * static_cast<size_t>(w) * c.cin);
       DwF32Args base{};
-      base.h = h;
-      base.w = w;
+      setWindow(base, c, g, h, w);
       base.c = c.cin;
-      base.kh = c.kh;
-      base.kw = c.kw;
-      base.sh = c.strideH;
-      base.sw = c.strideW;
-      base.dh = c.dilationH;
-      base.dw = c.dilationW;
-      base.padT = g.padTop;
-      base.padL = g.padLeft;
-      base.oh = g.oh;
-      base.ow = g.ow;
       base.weights = im.dwW.get();
       base.bias = bias;
       base.act = c.act;
@@ -480,7 +480,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
       base.zeroRow = zeroRow;
       const double macs = static_cast<double>(M) * c.cout * kp;
       if (macs < (1 << 15)) threads = 1;
-      const int band = std::max(1, std::min(g.oh, static_cast<int>((static_cast<int64_t>(g.oh) * n + 4 * threads - 1) / (4 * threads))));
+      const int band = bandRows(g.oh, n, threads);
       const int bandsPerImage = (g.oh + band - 1) / band;
       const size_t imgIn = static_cast<size_t>(h) * w * c.cin, imgOut = static_cast<size_t>(g.oh) * g.ow * c.cout;
       auto runTask = [&](int t, int) {
@@ -638,19 +638,8 @@ void runExpandDepthwise(const ConvF32& e, const ConvF32& d, const float* x, int 
   ep.bias = ei.bias.empty() ? nullptr : ei.bias.data();
   ep.act = ec.act;
   DwF32Args base{};
-  base.h = h;
-  base.w = w;
+  setWindow(base, dc, g, h, w);
   base.c = cexp;
-  base.kh = dc.kh;
-  base.kw = dc.kw;
-  base.sh = dc.strideH;
-  base.sw = dc.strideW;
-  base.dh = dc.dilationH;
-  base.dw = dc.dilationW;
-  base.padT = g.padTop;
-  base.padL = g.padLeft;
-  base.oh = g.oh;
-  base.ow = g.ow;
   base.weights = di.dwW.get();
   base.bias = di.bias.empty() ? nullptr : di.bias.data();
   base.act = dc.act;

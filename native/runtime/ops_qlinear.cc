@@ -101,6 +101,20 @@ void convAttrs(const Attrs& a, Conv2dConfig& c, int kh, int kw) {
   c.autoPad = ap == "SAME_UPPER" ? AutoPad::kSameUpper : ap == "SAME_LOWER" ? AutoPad::kSameLower : ap == "VALID" ? AutoPad::kValid : AutoPad::kNotSet;
 }
 
+// A config from 4-D ONNX conv weights [cout][cin/groups][kh][kw] and the node's attributes (the
+// weight data and the quantization fields are the caller's).
+Conv2dConfig convFromWeights(const OpContext& ctx, const TensorView& w, const char* notFourD) {
+  if (w.shape.rank != 4) bad(notFourD);
+  Conv2dConfig c;
+  c.isa = ctx.isa;
+  c.cout = static_cast<int>(w.shape[0]);
+  c.kh = static_cast<int>(w.shape[2]);
+  c.kw = static_cast<int>(w.shape[3]);
+  convAttrs(ctx.attrs, c, c.kh, c.kw);
+  c.cin = static_cast<int>(w.shape[1]) * c.groups;
+  return c;
+}
+
 // Activations NHWC: checks x and y shapes against the conv's geometry.
 void checkNhwc(const Conv2d& conv, const TensorView& x, const TensorView& y, int* n, int* h, int* w) {
   if (x.shape.rank != 4 || y.shape.rank != 4) bad("NHWC activations must be 4-D");
@@ -130,14 +144,7 @@ class ConvOp : public Op {
 // QLinearConv inputs: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [B]
 std::unique_ptr<Op> makeQLinearConvNhwc(const OpContext& ctx) {
   const TensorView& w = constInput(ctx, 3, "w");
-  if (w.shape.rank != 4) bad("QLinearConv weights must be 4-D (2-D convolution)");
-  Conv2dConfig c;
-  c.isa = ctx.isa;
-  c.cout = static_cast<int>(w.shape[0]);
-  c.kh = static_cast<int>(w.shape[2]);
-  c.kw = static_cast<int>(w.shape[3]);
-  convAttrs(ctx.attrs, c, c.kh, c.kw);
-  c.cin = static_cast<int>(w.shape[1]) * c.groups;
+  Conv2dConfig c = convFromWeights(ctx, w, "QLinearConv weights must be 4-D (2-D convolution)");
   const std::vector<int8_t> ws8 = weightsS8(w);
   c.weight = ws8.data();
   const TensorView& xs = constInput(ctx, 1, "x_scale");
@@ -332,14 +339,7 @@ class ConvIntegerDynamicOp : public Op {
 // ConvInteger inputs: x, w, [x_zero_point], [w_zero_point] -> int32
 std::unique_ptr<Op> makeConvIntegerNhwc(const OpContext& ctx) {
   const TensorView& w = constInput(ctx, 1, "w");
-  if (w.shape.rank != 4) bad("ConvInteger weights must be 4-D (2-D convolution)");
-  Conv2dConfig c;
-  c.isa = ctx.isa;
-  c.cout = static_cast<int>(w.shape[0]);
-  c.kh = static_cast<int>(w.shape[2]);
-  c.kw = static_cast<int>(w.shape[3]);
-  convAttrs(ctx.attrs, c, c.kh, c.kw);
-  c.cin = static_cast<int>(w.shape[1]) * c.groups;
+  Conv2dConfig c = convFromWeights(ctx, w, "ConvInteger weights must be 4-D (2-D convolution)");
   const std::vector<int8_t> ws8 = weightsS8(w);
   c.weight = ws8.data();
   const float one = 1.0f;
@@ -492,13 +492,7 @@ std::unique_ptr<Op> makeDynamicQuantizeConvNhwc(const OpContext& ctx) {
   const TensorView& w = constInput(ctx, 1, "W");
   if (w.shape.rank != 4) bad("W must be 4-D (2-D convolution)");
   if (w.type != ElemType::kS8) bad("W must be int8 (symmetric)");
-  Conv2dConfig c;
-  c.isa = ctx.isa;
-  c.cout = static_cast<int>(w.shape[0]);
-  c.kh = static_cast<int>(w.shape[2]);
-  c.kw = static_cast<int>(w.shape[3]);
-  convAttrs(ctx.attrs, c, c.kh, c.kw);
-  c.cin = static_cast<int>(w.shape[1]) * c.groups;
+  Conv2dConfig c = convFromWeights(ctx, w, "W must be 4-D (2-D convolution)");
   c.weight = w.as<const int8_t>();
   c.inputType = DType::kU8;
   const TensorView& ws = constInput(ctx, 2, "W_scale");

@@ -41,6 +41,7 @@
 #include <cstring>
 
 #include "../../../runtime/dwconv_kernels.h"
+#include "dwconv_avx512_common.h"
 
 namespace qint8 {
 
@@ -63,25 +64,6 @@ namespace {
 static inline bool blocked(int kw) { return kw >= 5; }
 
 static inline int groups4(int kw) { return (kw + 3) / 4; }
-static inline int gcdInt(int a, int b) {
-  while (b) {
-    const int t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-static inline int phases(int c) { return c / gcdInt(c, 64); }
-// Window byte held by dword di (0..15) of accumulator q.
-static inline int byteOf(int q, int di) { return 16 * (di / 4) + 4 * q + di % 4; }
-
-static QINT8_ALWAYS_INLINE void dpbusd(__m512i& acc, __m512i a, __m512i b) {
-  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
-}
-
-static inline __mmask64 byteMask(int valid) {
-  return valid >= 64 ? ~static_cast<__mmask64>(0) : valid <= 0 ? 0 : ((static_cast<__mmask64>(1) << valid) - 1);
-}
 static inline __mmask16 dwordMask(int valid) {
   return valid >= 16 ? static_cast<__mmask16>(0xFFFF) : valid <= 0 ? 0 : static_cast<__mmask16>((1u << valid) - 1);
 }

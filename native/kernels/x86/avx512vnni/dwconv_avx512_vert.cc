@@ -26,6 +26,7 @@
 #include <cstring>
 
 #include "../../../runtime/dwconv_kernels.h"
+#include "dwconv_avx512_common.h"
 
 namespace qint8 {
 
@@ -37,22 +38,6 @@ size_t dwVertScratchBytes(const DwConvArgs& a);
 void dwVertRun(const DwConvArgs& a);
 
 namespace {
-
-static inline int gcdInt(int a, int b) {
-  while (b) {
-    const int t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-static inline int phases(int c) { return c / gcdInt(c, 64); }
-// Window byte held by dword di (0..15) of accumulator q.
-static inline int byteOf(int q, int di) { return 16 * (di / 4) + 4 * q + di % 4; }
-
-static inline __mmask64 byteMask(int valid) {
-  return valid >= 64 ? ~static_cast<__mmask64>(0) : valid <= 0 ? 0 : ((static_cast<__mmask64>(1) << valid) - 1);
-}
 
 struct VGeo {
   int P, PA, NWo, NBv, rowOut;
@@ -108,10 +93,6 @@ static QINT8_ALWAYS_INLINE void transformBlock(const Pair& t, int b, uint8_t* V,
     v[k] = t.rows[k] && m ? _mm512_mask_loadu_epi8(zx, m, reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(t.rows[k]) + static_cast<uintptr_t>(s)))
                           : zx;
   interleave4(v[0], v[1], v[2], v[3], V, plane, o);
-}
-
-static QINT8_ALWAYS_INLINE void dpbusd(__m512i& acc, __m512i a, __m512i b) {
-  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
 }
 
 // Convert, scale and round accumulators of q = 2H, 2H + 1, pack them to int16 with + zp.
