@@ -49,7 +49,7 @@ export interface ConfigureOptions {
   threads?: number;
   /** The ISA tier used by calls that do not name one (same as the QINT8_ISA variable). */
   isa?: IsaName;
-  /** Microseconds an idle pool thread spins before sleeping (default 50). */
+  /** Microseconds an idle pool or runner thread spins before sleeping (default 50). */
   spinMicros?: number;
 }
 

@@ -14,7 +14,9 @@ import { fuseExpandDepthwise, optimize, planLayout, removeIdentity } from './gra
 import { foldQdqConstants, fuseQdq, hasQdq } from './graph/passes/qdq';
 import type { DType } from './graph/tensor';
 import { type ImportOptions, OnnxImportError, importModel, loadModel } from './onnx/import';
-import { type IsaName, checkIsa } from './runtime';
+import { EnginePlan, type RunTicket } from './engine/plan';
+import { native } from './native';
+import { type IsaName, checkIsa, defaultThreads } from './runtime';
 import { Tensor, type TensorType } from './tensor';
 
 export interface SessionOptions {
@@ -48,12 +50,23 @@ export interface SessionOptions {
   enableProfiling?: boolean;
   /**
    * run() executes a plan whose previous run took at most this many microseconds on the calling
-   * thread and returns a settled promise: for such a plan the async hop (a libuv thread woken,
+   * thread and returns a settled promise: for such a plan the async hop (a runner thread woken,
    * then the event loop) costs the event loop more than the run itself. Default 10; 0 = always hop;
    * Infinity = every run on the calling thread (what onnxruntime-node 1.30's run() does: a
    * setImmediate, then a synchronous run that blocks the event loop).
    */
   inlineRunMicros?: number;
+  /**
+   * Every other run() goes to one of qint8's runner threads (which spin for the next run, like the
+   * pool's threads, before they sleep). A plan whose last run took at most this many microseconds
+   * is then polled for its end on the event loop (setImmediate; other callbacks keep running
+   * between polls, and each poll yields the core to a thread waiting for it) instead of the loop
+   * sleeping until the runner wakes it, while the runs being polled and their threads are no more
+   * than the cores. On a VM whose idle vCPUs halt, waking a sleeping thread costs ~30 us or more;
+   * polling costs the event loop's thread CPU time for the run's duration. A run still going
+   * after twice this bound plus 100 us is then waited for. Default 1000; 0 = never poll.
+   */
+  pollRunMicros?: number;
   [other: string]: unknown;
 }
 
@@ -112,6 +125,7 @@ export class InferenceSession {
   private readonly compiled: CompiledGraph;
   private readonly maxThreads: number;
   private readonly inlineNs: number;
+  private readonly pollNs: number;
   private readonly inputIndex: Set<string>;
   private readonly outputIndex: Map<string, number>;
   private releasedFlag = false;
@@ -126,6 +140,10 @@ export class InferenceSession {
     if (typeof inlineUs !== 'number' || !(inlineUs >= 0))
       throw new RangeError(`inlineRunMicros must be a number >= 0 (or Infinity), got ${String(inlineUs)}`);
     this.inlineNs = inlineUs * 1000;
+    const pollUs = opts.pollRunMicros ?? 1000;
+    if (typeof pollUs !== 'number' || !(pollUs >= 0 && pollUs <= 1e6))
+      throw new RangeError(`pollRunMicros must be a number in [0, 1000000], got ${String(pollUs)}`);
+    this.pollNs = pollUs * 1000;
     const meta = (name: string, dtype: DType | undefined, shape: (number | string)[] | undefined): ValueMetadata => ({
       name,
       isTensor: true,
@@ -247,7 +265,11 @@ export class InferenceSession {
    */
   async run(feeds: Record<string, Tensor>, fetches?: FetchesType | Record<string, unknown>, _options?: Record<string, unknown>): Promise<Record<string, Tensor>> {
     const p = this.prepare(feeds, fetches);
-    await p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads, this.inlineNs);
+    const pollNs = this.pollNs > 0 && canPoll(this.maxThreads) ? this.pollNs : 0;
+    const r = p.cp.plan.runAsync(p.inputs, p.planOutputs, this.maxThreads, this.inlineNs, pollNs);
+    // p (the input and output arrays) stays referenced until the run has ended.
+    if (r instanceof Promise) await r;
+    else await pollRun(r, 2 * pollNs + 100_000);
     return this.result(p.cp, p.outputs, p.wanted);
   }
 
@@ -280,6 +302,49 @@ export class InferenceSession {
 
   /** Ends profiling (onnxruntime API; the profile stays readable with profile()). */
   endProfiling(): void {}
+}
+
+// Runs being polled on the event loop. The polling thread yields its core at each poll
+// (runTicketState), so a run may poll while its threads take every core; more polled runs than
+// that would leave the runs' threads queued behind each other.
+let pollingRuns = 0;
+let cores = 0;
+
+function canPoll(maxThreads: number): boolean {
+  if (!cores) cores = defaultThreads();
+  const pool = native().getNumThreads();
+  const threads = maxThreads > 0 ? Math.min(maxThreads, pool) : pool;
+  return threads + pollingRuns <= cores;
+}
+
+/**
+ * Polls a runner-thread run every event-loop turn (setImmediate) for budgetNs, then waits for it
+ * (the runner settles a promise through the loop: the core is released).
+ * @internal exported for tests
+ */
+export function pollRun(ticket: RunTicket, budgetNs: number): Promise<void> {
+  pollingRuns++;
+  const until = performance.now() + budgetNs / 1e6;
+  return new Promise<void>((resolve, reject) => {
+    const step = (): void => {
+      let state: number;
+      try {
+        state = EnginePlan.ticketState(ticket);
+      } catch (e) {
+        pollingRuns--;
+        reject(e);
+        return;
+      }
+      if (state === 0 && performance.now() < until) {
+        setImmediate(step);
+        return;
+      }
+      pollingRuns--;
+      if (state !== 0) resolve();
+      else EnginePlan.ticketWait(ticket).then(resolve, reject);
+    };
+    setImmediate(step);
+  });
 }
 
 function isTensorLike(t: unknown): boolean {

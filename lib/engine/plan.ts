@@ -24,6 +24,9 @@ export interface PlanStepSpec {
   outputs: number[];
 }
 
+/** A run on a runner thread whose end the caller polls (EnginePlan.runAsync with pollNs). */
+export type RunTicket = { readonly __runTicket: unique symbol };
+
 interface NativePlanApi {
   createModel(): { readonly constantBytes: number; readonly opCount: number };
   modelAddOp(model: object, domain: string, name: string, attrs: Record<string, unknown>, inputs: unknown[], isa?: string, label?: string): number;
@@ -34,7 +37,9 @@ interface NativePlanApi {
     release(): void;
   };
   runPlan(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number): void;
-  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number): Promise<TensorData[]>;
+  runPlanAsync(plan: object, inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number, pollNs?: number): Promise<TensorData[]> | RunTicket;
+  runTicketState(ticket: RunTicket): number;
+  runTicketWait(ticket: RunTicket): Promise<void>;
   planSetProfiling(plan: object, on: boolean): void;
   planProfile(plan: object, reset?: boolean): { runs: number; ns: Float64Array; cpuNs: Float64Array };
 }
@@ -102,9 +107,20 @@ export class EnginePlan {
   /**
    * Runs on a worker thread; a plan whose previous run took at most inlineNs nanoseconds runs on
    * the calling thread instead (the promise is then already settled). 0 / undefined: always hop.
+   * With pollNs, a plan whose previous run took at most that long (and more than inlineNs) runs on
+   * a runner thread and a ticket is returned instead of a promise: poll it with ticketState, and
+   * keep `inputs` and `outputs` referenced until it reports the end.
    */
-  runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number): Promise<TensorData[]> {
-    return api().runPlanAsync(this.handle, inputs, outputs, maxThreads, inlineNs);
+  runAsync(inputs: TensorData[], outputs: TensorData[], maxThreads?: number, inlineNs?: number, pollNs?: number): Promise<TensorData[]> | RunTicket {
+    return api().runPlanAsync(this.handle, inputs, outputs, maxThreads, inlineNs, pollNs);
+  }
+  /** 0 while the ticket's run is going, 1 once it has ended; throws the run's error if it failed. */
+  static ticketState(ticket: RunTicket): number {
+    return api().runTicketState(ticket);
+  }
+  /** A promise settled when the ticket's run ends (at once if it has); rejects with its error. */
+  static ticketWait(ticket: RunTicket): Promise<void> {
+    return api().runTicketWait(ticket);
   }
   /** Opt-in per-step timing (off: a run reads no clock). */
   setProfiling(on: boolean): void {

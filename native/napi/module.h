@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace qint8napi {
@@ -12,6 +13,9 @@ namespace qint8napi {
 struct AddonState {
   // Constructors of the ObjectWrap classes, by class name.
   std::map<std::string, Napi::FunctionReference> ctors;
+  // plan.cc's RunContext (runs in flight on the runner threads; settles awaited runs), made on
+  // first use.
+  std::shared_ptr<void> runContext;
 };
 
 inline AddonState& state(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }

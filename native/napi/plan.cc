@@ -1,14 +1,19 @@
 // Binding: engine models and plans (createModel, modelAddOp, modelAddConstant, createPlan,
 // runPlan, runPlanAsync). The compiler in lib/engine builds them; a run is one native call (sync)
 // or one async hop (runPlanAsync), never a call per op.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "args.h"
 #include "handle.h"
 #include "module.h"
 #include "qint8/plan.h"
+#include "qint8/runner.h"
 #include "tensor_args.h"
 
 using namespace qint8;
@@ -224,10 +229,180 @@ Napi::Value RunPlan(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// runPlanAsync(plan, inputs, outputs, maxThreads?, inlineNs?) -> Promise<outputs>. A plan whose
-// last run took at most inlineNs nanoseconds runs here, on the calling thread, and the promise is
-// returned settled: for such a plan the hop to a worker thread and back (waking a libuv thread,
-// then the event loop) costs the event loop more than the run itself.
+// Off-thread runs go to qint8's runner threads (qint8/runner.h), not to libuv's pool. The caller
+// either polls the run's ticket (runTicketState) or waits for it (runTicketWait, or runPlanAsync's
+// promise): the runner then settles the promise through one thread-safe function per environment,
+// referenced only while a run is awaited so that it never keeps the loop alive on its own. The
+// environment's teardown (a worker's exit) waits for its runs in flight, since they write into its
+// arrays.
+struct RunContext {
+  napi_threadsafe_function tsfn = nullptr;
+  int waiting = 0;  // JS thread only: awaited runs not yet settled
+  std::mutex mutex;
+  std::condition_variable idle;
+  int inFlight = 0;  // runs started and not finished, guarded by mutex
+
+  void started() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++inFlight;
+  }
+  void finished() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (--inFlight == 0) idle.notify_all();
+  }
+};
+
+struct RunTicket {
+  std::mutex mutex;
+  int state = 0;  // 0 running, 1 done, 2 failed; guarded by mutex
+  std::atomic<int> seen{0};  // state, readable without the lock (release after the run)
+  std::string error;
+  std::shared_ptr<RunContext> context;
+  bool awaited = false;  // set on the JS thread by waitTicket while the run goes; guarded by mutex
+  // JS thread only.
+  napi_deferred deferred = nullptr;
+  napi_ref keep[2] = {nullptr, nullptr};  // the input and output arrays while the run goes
+
+  // Runner thread: records the outcome and, if the run is awaited, hands the ticket to the JS thread.
+  void finish(const std::shared_ptr<RunTicket>& self, int outcome) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      state = outcome;
+      seen.store(outcome, std::memory_order_release);
+      if (awaited) {
+        auto* data = new std::shared_ptr<RunTicket>(self);
+        if (napi_call_threadsafe_function(context->tsfn, data, napi_tsfn_nonblocking) != napi_ok) delete data;  // closing: the environment is going
+        napi_release_threadsafe_function(context->tsfn, napi_tsfn_release);
+      }
+    }
+    context->finished();
+  }
+};
+
+using TicketPtr = std::shared_ptr<RunTicket>;
+
+// JS thread: settles an awaited ticket's promise (env is null when the environment is being torn down).
+void settleTicket(napi_env env, napi_value, void* ctx, void* data) {
+  std::unique_ptr<TicketPtr> held(static_cast<TicketPtr*>(data));
+  if (!env) return;
+  RunTicket& t = **held;
+  for (napi_ref& r : t.keep)
+    if (r) napi_delete_reference(env, r), r = nullptr;
+  if (t.deferred) {
+    Napi::Env e(env);
+    Napi::HandleScope scope(e);
+    if (t.state == 1) {
+      napi_resolve_deferred(env, t.deferred, e.Undefined());
+    } else {
+      napi_reject_deferred(env, t.deferred, Napi::Error::New(e, t.error).Value());
+    }
+    t.deferred = nullptr;
+  }
+  auto* c = static_cast<RunContext*>(ctx);
+  if (--c->waiting == 0) napi_unref_threadsafe_function(env, c->tsfn);
+}
+
+std::shared_ptr<RunContext> runContext(Napi::Env env) {
+  AddonState& st = state(env);
+  if (st.runContext) return std::static_pointer_cast<RunContext>(st.runContext);
+  auto c = std::make_shared<RunContext>();
+  Napi::String name = Napi::String::New(env, "qint8.runPlan");
+  // Initial thread count 1, held by the environment for its lifetime; each awaited run acquires
+  // one more for its runner, released after the call.
+  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, c.get(), settleTicket, &c->tsfn) != napi_ok)
+    throw Napi::Error::New(env, "cannot create the run notifier");
+  napi_unref_threadsafe_function(env, c->tsfn);
+  // At teardown, wait for the runs in flight (they write into this environment's arrays).
+  auto* hookRef = new std::shared_ptr<RunContext>(c);
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* arg) {
+        std::unique_ptr<std::shared_ptr<RunContext>> ref(static_cast<std::shared_ptr<RunContext>*>(arg));
+        RunContext& rc = **ref;
+        std::unique_lock<std::mutex> lock(rc.mutex);
+        rc.idle.wait(lock, [&] { return rc.inFlight == 0; });
+      },
+      hookRef);
+  st.runContext = c;
+  return c;
+}
+
+// JS thread: a promise for the ticket's end (settled at once if the run has ended).
+Napi::Promise waitTicket(Napi::Env env, const TicketPtr& ticket, napi_value inputs, napi_value outputs) {
+  RunTicket& t = *ticket;
+  std::lock_guard<std::mutex> lock(t.mutex);
+  if (t.state != 0) {
+    auto settled = Napi::Promise::Deferred::New(env);
+    if (t.state == 1) settled.Resolve(env.Undefined());
+    else settled.Reject(Napi::Error::New(env, t.error).Value());
+    return settled.Promise();
+  }
+  if (t.awaited) throw Napi::Error::New(env, "the run is already awaited");
+  RunContext& c = *t.context;
+  if (napi_acquire_threadsafe_function(c.tsfn) != napi_ok) throw Napi::Error::New(env, "the environment is shutting down");
+  if (c.waiting++ == 0) napi_ref_threadsafe_function(env, c.tsfn);
+  t.awaited = true;
+  napi_value promise;
+  napi_create_promise(env, &t.deferred, &promise);  // settled by settleTicket
+  if (inputs) napi_create_reference(env, inputs, 1, &t.keep[0]);
+  if (outputs) napi_create_reference(env, outputs, 1, &t.keep[1]);
+  return Napi::Promise(env, promise);
+}
+
+// Queues the run on a runner thread and returns its ticket.
+TicketPtr startRun(Napi::Env env, PlanCall c) {
+  auto ticket = std::make_shared<RunTicket>();
+  ticket->context = runContext(env);
+  ticket->context->started();
+  Runner::global().submit([c = std::move(c), ticket]() noexcept {
+    int outcome = 1;
+    try {
+      c.plan->run(c.inputs, c.outputs, c.maxThreads);
+    } catch (const std::exception& e) {
+      ticket->error = e.what();
+      outcome = 2;
+    } catch (...) {
+      ticket->error = "the run failed";
+      outcome = 2;
+    }
+    ticket->finish(ticket, outcome);
+  });
+  return ticket;
+}
+
+Napi::Value ticketValue(Napi::Env env, TicketPtr ticket) {
+  auto* held = new TicketPtr(std::move(ticket));
+  return Napi::External<TicketPtr>::New(env, held, [](Napi::Env, TicketPtr* t) { delete t; });
+}
+
+const TicketPtr& ticketArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) throwType(info.Env(), "ticket must come from runPlanAsync");
+  return *info[0].As<Napi::External<TicketPtr>>().Data();
+}
+
+// runTicketState(ticket) -> 0 (running) or 1 (done); throws the run's error if it failed.
+Napi::Value RunTicketState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RunTicket& t = *ticketArg(info);
+  const int s = t.seen.load(std::memory_order_acquire);
+  if (s == 2) throw Napi::Error::New(env, t.error);
+  // The runner may be queued on this core: let it run.
+  if (s == 0) std::this_thread::yield();
+  return Napi::Number::New(env, s);
+}
+
+// runTicketWait(ticket) -> Promise<void>, settled when the run ends (the caller keeps the arrays).
+Napi::Value RunTicketWait(const Napi::CallbackInfo& info) {
+  return waitTicket(info.Env(), ticketArg(info), nullptr, nullptr);
+}
+
+// runPlanAsync(plan, inputs, outputs, maxThreads?, inlineNs?, pollNs?) -> Promise<outputs> or a
+// ticket. A plan whose last run took at most inlineNs nanoseconds runs here, on the calling
+// thread, and the promise is returned settled: for such a plan the hop to a worker thread and back
+// (waking a libuv thread, then the event loop) costs the event loop more than the run itself. One
+// whose last run took at most pollNs goes to a runner thread and the caller gets a ticket to poll
+// (no wake-up of the event loop at the end). Otherwise the run goes to a runner thread and the
+// promise is settled from there.
 Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PlanCall c = parsePlanCall(info);
@@ -235,6 +410,11 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
   if (info.Length() > 4 && !info[4].IsUndefined()) {
     if (!info[4].IsNumber()) throwType(env, "inlineNs must be a number");
     inlineNs = info[4].As<Napi::Number>().DoubleValue();
+  }
+  double pollNs = 0;
+  if (info.Length() > 5 && !info[5].IsUndefined()) {
+    if (!info[5].IsNumber()) throwType(env, "pollNs must be a number");
+    pollNs = info[5].As<Napi::Number>().DoubleValue();
   }
   if (inlineNs > 0 && static_cast<double>(c.plan->lastRunNs()) <= inlineNs) {
     auto deferred = Napi::Promise::Deferred::New(env);
@@ -246,7 +426,10 @@ Napi::Value RunPlanAsync(const Napi::CallbackInfo& info) {
     }
     return deferred.Promise();
   }
-  return CallWorker::Start(env, "qint8.runPlan", [c] { c.plan->run(c.inputs, c.outputs, c.maxThreads); }, info[2], {info[1]});
+  const bool poll = pollNs > 0 && static_cast<double>(c.plan->lastRunNs()) <= pollNs;
+  TicketPtr ticket = startRun(env, std::move(c));
+  if (poll) return ticketValue(env, std::move(ticket));
+  return waitTicket(env, ticket, info[1], info[2]);
 }
 
 // planSetProfiling(plan, on)
@@ -290,6 +473,10 @@ QINT8_NAPI_MODULE(plan) {
   exportFunction(env, exports, "createPlan", CreatePlan);
   exportFunction(env, exports, "runPlan", RunPlan);
   exportFunction(env, exports, "runPlanAsync", RunPlanAsync);
+  exportFunction(env, exports, "runTicketState", RunTicketState);
+  exportFunction(env, exports, "runTicketWait", RunTicketWait);
+  exportFunction(env, exports, "runTicketState", RunTicketState);
+  exportFunction(env, exports, "runTicketWait", RunTicketWait);
   exportFunction(env, exports, "planSetProfiling", PlanSetProfiling);
   exportFunction(env, exports, "planProfile", PlanProfile);
 }

@@ -3,6 +3,7 @@
 #include "module.h"
 #include "qint8/cpu.h"
 #include "qint8/gemm.h"
+#include "qint8/runner.h"
 #include "qint8/threadpool.h"
 
 using namespace qint8;
@@ -61,7 +62,9 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetSpinMicros(const Napi::CallbackInfo& info) {
-  ThreadPool::global().setSpinMicros(static_cast<int>(intArg(info, 0, "spinMicros", 0, 1000000)));
+  const int us = static_cast<int>(intArg(info, 0, "spinMicros", 0, 1000000));
+  ThreadPool::global().setSpinMicros(us);
+  Runner::global().setSpinMicros(us);
   return info.Env().Undefined();
 }
 

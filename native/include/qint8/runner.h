@@ -1,0 +1,28 @@
+// qint8 — runner threads for work handed off the JavaScript thread (the session's polled async
+// run). A job goes to an idle runner; after a job a runner spins for the next one (the pool's
+// spinMicros) before it sleeps, so back-to-back runs skip waking a sleeping thread, which on a
+// VM whose idle vCPUs halt costs ~30 us. At most one runner spins at a time; the others sleep.
+#pragma once
+#include <functional>
+
+namespace qint8 {
+
+class Runner {
+ public:
+  static Runner& global();
+  // Queues `job`; it runs on a runner thread (started when none is idle, at most kMaxThreads;
+  // beyond that jobs wait in order). job must not throw.
+  void submit(std::function<void()> job);
+  void setSpinMicros(int us);
+  int spinMicros() const;
+  // Runner threads started so far (for tests).
+  int threads() const;
+  static constexpr int kMaxThreads = 4;
+
+ private:
+  Runner();
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace qint8
