@@ -61,8 +61,8 @@ export interface SessionOptions {
    * pool's threads, before they sleep). A plan whose last run took at most this many microseconds
    * is then polled for its end on the event loop (setImmediate; other callbacks keep running
    * between polls, and each poll yields the core to a thread waiting for it) instead of the loop
-   * sleeping until the runner wakes it, while the runs being polled and their threads are no more
-   * than the cores. On a VM whose idle vCPUs halt, waking a sleeping thread costs ~30 us or more;
+   * sleeping until the runner wakes it, when a core is free for that: the run's threads plus the
+   * runs already polling are fewer than the cores. On a VM whose idle vCPUs halt, waking a sleeping thread costs ~30 us or more;
    * polling costs the event loop's thread CPU time for the run's duration. A run still going
    * after twice this bound plus 100 us is then waited for. Default 1000; 0 = never poll.
    */
@@ -304,9 +304,9 @@ export class InferenceSession {
   endProfiling(): void {}
 }
 
-// Runs being polled on the event loop. The polling thread yields its core at each poll
-// (runTicketState), so a run may poll while its threads take every core; more polled runs than
-// that would leave the runs' threads queued behind each other.
+// Runs being polled on the event loop. A run is polled only when a core is left for the polling
+// thread besides the polled runs' threads: sharing a core with them (even yielding at each poll)
+// slowed a model of many small parallel regions (docs/ARCHITECTURE.md, "Runner threads").
 let pollingRuns = 0;
 let cores = 0;
 
@@ -314,7 +314,7 @@ function canPoll(maxThreads: number): boolean {
   if (!cores) cores = defaultThreads();
   const pool = native().getNumThreads();
   const threads = maxThreads > 0 ? Math.min(maxThreads, pool) : pool;
-  return threads + pollingRuns <= cores;
+  return threads + pollingRuns + 1 <= cores;
 }
 
 /**
