@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "aligned.h"
+#include "qint8/threadpool.h"
 
 namespace qint8 {
 
@@ -172,6 +173,8 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     throw std::invalid_argument("wrong number of plan inputs/outputs");
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
+  // Sleeping pool workers wake while the first ops (often single-threaded) run.
+  ThreadPool::global().prewake(maxThreads);
   Arena* a = acquire();
   struct Give {
     const Plan* p;

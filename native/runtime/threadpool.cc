@@ -72,6 +72,8 @@ struct ThreadPool::Impl {
   std::mutex sleepMutex;
   std::condition_variable sleepCv;
   int sleepers = 0;
+  std::atomic<int> sleeping{0};  // sleepers, readable without the lock (a hint for prewake)
+  uint64_t wakeups = 0;          // prewake() count, guarded by sleepMutex
   bool stop = false;
 
   std::vector<std::thread> workers;
@@ -100,25 +102,32 @@ struct ThreadPool::Impl {
     }
   }
 
-  // Returns false when the pool is stopping.
+  // Returns false when the pool is stopping. A prewake() while asleep sends the worker back to
+  // spinning for a region.
   bool waitForJob(uint64_t seen) {
-    const auto spinFor = std::chrono::microseconds(spinMicros.load(std::memory_order_relaxed));
-    if (spinFor.count() > 0) {
-      const auto until = std::chrono::steady_clock::now() + spinFor;
-      int iter = 0;
-      while (generation.load(std::memory_order_acquire) == seen) {
-        QINT8_PAUSE();
-        if (++iter == 64) {
-          iter = 0;
-          if (std::chrono::steady_clock::now() >= until) break;
+    for (;;) {
+      const auto spinFor = std::chrono::microseconds(spinMicros.load(std::memory_order_relaxed));
+      if (spinFor.count() > 0) {
+        const auto until = std::chrono::steady_clock::now() + spinFor;
+        int iter = 0;
+        while (generation.load(std::memory_order_acquire) == seen) {
+          QINT8_PAUSE();
+          if (++iter == 64) {
+            iter = 0;
+            if (std::chrono::steady_clock::now() >= until) break;
+          }
         }
       }
+      std::unique_lock<std::mutex> lock(sleepMutex);
+      const uint64_t w = wakeups;
+      ++sleepers;
+      sleeping.store(sleepers, std::memory_order_relaxed);
+      sleepCv.wait(lock, [&] { return stop || generation.load(std::memory_order_acquire) != seen || wakeups != w; });
+      --sleepers;
+      sleeping.store(sleepers, std::memory_order_relaxed);
+      if (stop) return false;
+      if (generation.load(std::memory_order_acquire) != seen) return true;
     }
-    std::unique_lock<std::mutex> lock(sleepMutex);
-    ++sleepers;
-    sleepCv.wait(lock, [&] { return stop || generation.load(std::memory_order_acquire) != seen; });
-    --sleepers;
-    return !stop;
   }
 
   void drain(Range& r, int thread) {
@@ -180,6 +189,16 @@ int ThreadPool::numThreads() const { return impl_->size; }
 
 void ThreadPool::setSpinMicros(int us) { impl_->spinMicros.store(std::max(0, us)); }
 int ThreadPool::spinMicros() const { return impl_->spinMicros.load(); }
+
+void ThreadPool::prewake(int maxThreads) {
+  Impl& p = *impl_;
+  if (tInRegion || maxThreads == 1 || p.size == 1 || p.sleeping.load(std::memory_order_relaxed) == 0) return;
+  {
+    std::lock_guard<std::mutex> lock(p.sleepMutex);
+    ++p.wakeups;
+  }
+  p.sleepCv.notify_all();
+}
 
 void ThreadPool::run(int nTasks, TaskFn fn, void* ctx, int maxThreads) {
   if (nTasks <= 0) return;

@@ -5,6 +5,7 @@
 // region's function and context (a late worker reading the next region's fields, or running a
 // task of a finished region, would show up as a wrong count or a wrong tag).
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -78,5 +79,37 @@ TEST(threadpool_regions_from_several_threads) {
   for (auto& t : callers) t.join();
   CHECK_MSG(wrong.load() == 0, "a task index outside its region");
   CHECK_MSG(missed.load() == 0, "a task not run exactly once by its own region");
+  pool.setNumThreads(2);
+}
+
+TEST(threadpool_prewake_between_regions) {
+  // prewake() sends sleeping workers back to spinning; regions started before, during or after
+  // that (and prewakes from other threads at the same time) still run every task once, and a
+  // worker woken without a region goes back to sleep (the pool keeps working afterwards).
+  ThreadPool& pool = ThreadPool::global();
+  const int spin0 = pool.spinMicros();
+  pool.setNumThreads(3);
+  for (int spin : {0, 20}) {
+    pool.setSpinMicros(spin);
+    std::atomic<bool> done{false};
+    std::thread waker([&] {
+      while (!done.load()) {
+        pool.prewake();
+        std::this_thread::sleep_for(std::chrono::microseconds(30));
+      }
+    });
+    qt::Rng r(static_cast<uint64_t>(spin + 5));
+    std::atomic<int> wrong{0}, missed{0};
+    for (int k = 0; k < 300; ++k) {
+      if (r.uniform(0, 2) == 0) std::this_thread::sleep_for(std::chrono::microseconds(r.uniform(0, 200)));
+      pool.prewake(r.uniform(0, 2));
+      runRegions(pool, 5, static_cast<uint64_t>(k * 7 + spin), wrong, missed);
+    }
+    done.store(true);
+    waker.join();
+    CHECK_MSG(wrong.load() == 0, "a task index outside its region");
+    CHECK_MSG(missed.load() == 0, "a task not run exactly once by its own region");
+  }
+  pool.setSpinMicros(spin0);
   pool.setNumThreads(2);
 }

@@ -22,6 +22,10 @@ class ThreadPool {
   void setSpinMicros(int us);
   int spinMicros() const;
 
+  // Wakes sleeping workers so that they spin for the next region: a caller that will start
+  // regions soon (a plan run) hides the wake-up behind its own work. Cheap when none sleeps.
+  void prewake(int maxThreads = 0);
+
   // Runs fn(ctx, t, thread) for every t in [0, nTasks), each exactly once. Participant p (0 is
   // the caller) starts on the p-th contiguous slice of the tasks, in order, then steals what is
   // left of the others' slices: the same thread gets the same tasks from call to call when the
