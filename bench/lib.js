@@ -68,9 +68,31 @@ function printTable(rows, cols) {
   for (const r of rows) console.log(line(cols.map((c) => c.get(r))));
 }
 
+// Host steal time (the share of this VM's CPU time taken by other guests: on a shared host the
+// figures of a run with high steal are not comparable with a quiet run's), from /proc/stat since
+// this module was loaded. null where /proc/stat is missing.
+function cpuTimes() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+const cpuAtStart = cpuTimes();
+
+function stealPercent() {
+  const now = cpuTimes();
+  if (!cpuAtStart || !now || now.total === cpuAtStart.total) return null;
+  return Math.round((1000 * (now.steal - cpuAtStart.steal)) / (now.total - cpuAtStart.total)) / 10;
+}
+
 function machineMeta(q) {
   const info = q.cpuInfo();
-  return { date: new Date().toISOString(), node: process.version, cpu: info.brand, arch: info.arch, isas: info.supportedIsas, cores: require('node:os').availableParallelism() };
+  const os = require('node:os');
+  const steal = stealPercent();
+  if (steal !== null) console.log(`host steal time during this run: ${steal}% of the VM's CPU time; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  return { date: new Date().toISOString(), node: process.version, cpu: info.brand, arch: info.arch, isas: info.supportedIsas, cores: os.availableParallelism(), loadavg: os.loadavg(), stealPercent: steal };
 }
 
 module.exports = { interleave, median, medianRatio, writeResults, fmt, printTable, sleep, machineMeta };
