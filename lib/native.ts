@@ -47,6 +47,7 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setSpinMicros(us: number): void;
+  setRunnerSpinMicros(us: number): void;
   measurePeakGops(isa: string, ms: number): number;
   packLinear(
     weight: Int8Array,

@@ -49,8 +49,13 @@ export interface ConfigureOptions {
   threads?: number;
   /** The ISA tier used by calls that do not name one (same as the QINT8_ISA variable). */
   isa?: IsaName;
-  /** Microseconds an idle pool or runner thread spins before sleeping (default 50). */
+  /** Microseconds an idle pool thread spins before sleeping (default 50). */
   spinMicros?: number;
+  /**
+   * Microseconds a runner thread (the one executing a session's run()) spins for the next run
+   * before sleeping, yielding its core every few microseconds (default 250).
+   */
+  runnerSpinMicros?: number;
 }
 
 export function configure(opts: ConfigureOptions): void {
@@ -59,6 +64,7 @@ export function configure(opts: ConfigureOptions): void {
   if (opts.isa !== undefined) b.setIsa(checkIsa(opts.isa));
   if (opts.threads !== undefined) b.setNumThreads(Math.min(checkSize(opts.threads, 'threads'), 1024));
   if (opts.spinMicros !== undefined) b.setSpinMicros(checkSize(opts.spinMicros, 'spinMicros', true));
+  if (opts.runnerSpinMicros !== undefined) b.setRunnerSpinMicros(checkSize(opts.runnerSpinMicros, 'runnerSpinMicros', true));
 }
 
 export function defaultThreads(): number {

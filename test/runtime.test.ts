@@ -64,6 +64,10 @@ describe('thread pool', () => {
     configure({ threads: defaultThreads(), spinMicros: 0 });
     expect(cpuInfo().threads).toBe(defaultThreads());
     configure({ spinMicros: 50 });
+    configure({ runnerSpinMicros: 0 });
+    configure({ runnerSpinMicros: 250 });
+    expect(() => configure({ runnerSpinMicros: -1 })).toThrow(/runnerSpinMicros/);
+    expect(() => configure({ spinMicros: 1.5 })).toThrow(/spinMicros/);
   });
 });
 

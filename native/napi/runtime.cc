@@ -64,7 +64,11 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 Napi::Value SetSpinMicros(const Napi::CallbackInfo& info) {
   const int us = static_cast<int>(intArg(info, 0, "spinMicros", 0, 1000000));
   ThreadPool::global().setSpinMicros(us);
-  Runner::global().setSpinMicros(us);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetRunnerSpinMicros(const Napi::CallbackInfo& info) {
+  Runner::global().setSpinMicros(static_cast<int>(intArg(info, 0, "runnerSpinMicros", 0, 1000000)));
   return info.Env().Undefined();
 }
 
@@ -85,5 +89,6 @@ QINT8_NAPI_MODULE(runtime) {
   exportFunction(env, exports, "setNumThreads", SetNumThreads);
   exportFunction(env, exports, "getNumThreads", GetNumThreads);
   exportFunction(env, exports, "setSpinMicros", SetSpinMicros);
+  exportFunction(env, exports, "setRunnerSpinMicros", SetRunnerSpinMicros);
   exportFunction(env, exports, "measurePeakGops", MeasurePeak);
 }

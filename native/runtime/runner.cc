@@ -25,7 +25,7 @@ struct Runner::Impl {
   int threads = 0;                           // started runners
   int idle = 0;                              // runners spinning or sleeping, guarded by mutex
   int spinners = 0;                          // runners spinning, guarded by mutex
-  std::atomic<int> spinMicros{50};
+  std::atomic<int> spinMicros{250};
 
   // Takes the next job, spinning for it first if no other runner spins. Holds `lock` on return.
   std::function<void()> next(std::unique_lock<std::mutex>& lock) {

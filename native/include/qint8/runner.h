@@ -1,7 +1,8 @@
-// qint8 — runner threads for work handed off the JavaScript thread (the session's polled async
-// run). A job goes to an idle runner; after a job a runner spins for the next one (the pool's
-// spinMicros) before it sleeps, so back-to-back runs skip waking a sleeping thread, which on a
-// VM whose idle vCPUs halt costs ~30 us. At most one runner spins at a time; the others sleep.
+// qint8 — runner threads for work handed off the JavaScript thread (the session's async runs). A
+// job goes to an idle runner; after a job a runner spins for the next one before it sleeps, so
+// back-to-back runs skip waking a sleeping thread, which on a VM whose idle vCPUs halt costs
+// ~30 us. At most one runner spins at a time (yielding its core
+// every few microseconds); the others sleep. Default spin 250 us.
 #pragma once
 #include <functional>
 
