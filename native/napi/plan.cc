@@ -1,6 +1,8 @@
 // Binding: engine models and plans (createModel, modelAddOp, modelAddConstant, createPlan,
 // runPlan, runPlanAsync). The compiler in lib/engine builds them; a run is one native call (sync)
 // or one async hop (runPlanAsync), never a call per op.
+#include <sched.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -256,6 +258,7 @@ struct RunTicket {
   std::mutex mutex;
   int state = 0;  // 0 running, 1 done, 2 failed; guarded by mutex
   std::atomic<int> seen{0};  // state, readable without the lock (release after the run)
+  std::atomic<int> runnerCpu{-1};  // the core the run started on (sched_getcpu), -1 before
   std::string error;
   std::shared_ptr<RunContext> context;
   bool awaited = false;  // set on the JS thread by waitTicket while the run goes; guarded by mutex
@@ -355,6 +358,7 @@ TicketPtr startRun(Napi::Env env, PlanCall c) {
   ticket->context = runContext(env);
   ticket->context->started();
   Runner::global().submit([c = std::move(c), ticket]() noexcept {
+    ticket->runnerCpu.store(sched_getcpu(), std::memory_order_relaxed);
     int outcome = 1;
     try {
       c.plan->run(c.inputs, c.outputs, c.maxThreads);
@@ -380,14 +384,20 @@ const TicketPtr& ticketArg(const Napi::CallbackInfo& info) {
   return *info[0].As<Napi::External<TicketPtr>>().Data();
 }
 
-// runTicketState(ticket) -> 0 (running) or 1 (done); throws the run's error if it failed.
+// runTicketState(ticket) -> 0 (running) or 1 (done); throws the run's error if it failed. While
+// the run has not started, or runs on this thread's core, the caller yields the core: the runner
+// may be queued behind it (the scheduler puts a woken runner on the waker's core when the other
+// cores are busy, and would then give it the core only at the poller's next time slice, ms later).
+// A runner on another core is not yielded to, so that the poller keeps its core under load.
 Napi::Value RunTicketState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const RunTicket& t = *ticketArg(info);
   const int s = t.seen.load(std::memory_order_acquire);
   if (s == 2) throw Napi::Error::New(env, t.error);
-  // The runner may be queued on this core: let it run.
-  if (s == 0) std::this_thread::yield();
+  if (s == 0) {
+    const int cpu = t.runnerCpu.load(std::memory_order_relaxed);
+    if (cpu < 0 || cpu == sched_getcpu()) std::this_thread::yield();
+  }
   return Napi::Number::New(env, s);
 }
 
