@@ -1,8 +1,6 @@
 // Binding: engine models and plans (createModel, modelAddOp, modelAddConstant, createPlan,
 // runPlan, runPlanAsync). The compiler in lib/engine builds them; a run is one native call (sync)
 // or one async hop (runPlanAsync), never a call per op.
-#include <sched.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -17,6 +15,10 @@
 #include "qint8/plan.h"
 #include "qint8/runner.h"
 #include "tensor_args.h"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 using namespace qint8;
 
@@ -254,6 +256,16 @@ struct RunContext {
   }
 };
 
+// The core the calling thread runs on, or -1 where the platform does not say (polls then always
+// yield while a run goes).
+int currentCpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
 struct RunTicket {
   std::mutex mutex;
   int state = 0;  // 0 running, 1 done, 2 failed; guarded by mutex
@@ -358,7 +370,7 @@ TicketPtr startRun(Napi::Env env, PlanCall c) {
   ticket->context = runContext(env);
   ticket->context->started();
   Runner::global().submit([c = std::move(c), ticket]() noexcept {
-    ticket->runnerCpu.store(sched_getcpu(), std::memory_order_relaxed);
+    ticket->runnerCpu.store(currentCpu(), std::memory_order_relaxed);
     int outcome = 1;
     try {
       c.plan->run(c.inputs, c.outputs, c.maxThreads);
@@ -396,7 +408,7 @@ Napi::Value RunTicketState(const Napi::CallbackInfo& info) {
   if (s == 2) throw Napi::Error::New(env, t.error);
   if (s == 0) {
     const int cpu = t.runnerCpu.load(std::memory_order_relaxed);
-    if (cpu < 0 || cpu == sched_getcpu()) std::this_thread::yield();
+    if (cpu < 0 || cpu == currentCpu()) std::this_thread::yield();
   }
   return Napi::Number::New(env, s);
 }
