@@ -212,4 +212,16 @@ describe('conv2d API', () => {
     packed.release();
     expect(() => conv2d(new Uint8Array(9 * 9 * 3), [1, 9, 9, 3], packed)).toThrow(/released/);
   });
+
+  it('keeps the output size of the last input shape only while the shape stays the same', () => {
+    // conv2d() remembers (n, h, w) -> (oh, ow) of its last call; a new shape must ask again.
+    const valid = packConv2d({ ...base(), padding: 0 });
+    expect(conv2d(new Uint8Array(9 * 9 * 3), [1, 9, 9, 3], valid).length).toBe(7 * 7 * 4);
+    expect(conv2d(new Uint8Array(2 * 5 * 6 * 3), [2, 5, 6, 3], valid).length).toBe(2 * 3 * 4 * 4);
+    expect(valid.outputShape([1, 5, 6, 3])).toEqual([1, 3, 4, 4]);
+    expect(() => conv2d(new Uint8Array(3 * 2 * 3), [1, 3, 2, 3], valid)).toThrow(RangeError); // 3x3 on 3x2
+    expect(() => conv2d(new Uint8Array(5 * 6 * 3), [1, 5, 6, 3], valid, { out: new Uint8Array(2 * 3 * 4 * 4) })).toThrow(/out has 96 elements, expected n\*oh\*ow\*outChannels = 48/);
+    expect(conv2d(new Uint8Array(9 * 9 * 3), [1, 9, 9, 3], valid).length).toBe(7 * 7 * 4);
+    valid.release();
+  });
 });

@@ -114,19 +114,43 @@ export class PackedConv2d {
   outputShape(inputShape: readonly number[]): [number, number, number, number] {
     const [n, h, w] = checkShape(inputShape, this.inChannels);
     if (this.handle.released) throw new TypeError('packed conv2d handle was released');
+    const [oh, ow] = this.spatialOut(n, h, w, inputShape);
+    return [n, oh, ow, this.outChannels];
+  }
+
+  // The output size depends only on the layer and the input shape: the last answer is kept, so
+  // that a conv2d() call on the same shape as the one before makes no native call for it.
+  private lastN = -1;
+  private lastH = -1;
+  private lastW = -1;
+  private lastOut: [number, number] = [0, 0];
+
+  /** @internal (oh, ow) for a checked input shape. */
+  spatialOut(n: number, h: number, w: number, inputShape: readonly number[]): [number, number] {
+    if (n === this.lastN && h === this.lastH && w === this.lastW) return this.lastOut;
+    let r: [number, number];
     try {
-      const [oh, ow] = native().conv2dOutputShape(this.handle, n, h, w);
-      return [n, oh, ow, this.outChannels];
+      r = native().conv2dOutputShape(this.handle, n, h, w);
     } catch (e) {
       throw new RangeError(`input shape [${inputShape.join(', ')}]: ${(e as Error).message}`);
     }
+    this.lastOut = r;
+    this.lastN = n;
+    this.lastH = h;
+    this.lastW = w;
+    return r;
   }
 }
+
+const SHAPE_NAMES = ['shape[0]', 'shape[1]', 'shape[2]', 'shape[3]'];
 
 function checkShape(shape: unknown, channels: number): [number, number, number] {
   if (!Array.isArray(shape) || shape.length !== 4)
     throw new TypeError(`shape must be [n, h, w, c] (NHWC), got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : typeName(shape)}`);
-  const [n, h, w, c] = shape.map((d, i) => checkSize(d, `shape[${i}]`));
+  const n = checkSize(shape[0], SHAPE_NAMES[0]);
+  const h = checkSize(shape[1], SHAPE_NAMES[1]);
+  const w = checkSize(shape[2], SHAPE_NAMES[2]);
+  const c = checkSize(shape[3], SHAPE_NAMES[3]);
   if (c !== channels) throw new RangeError(`shape[3] (channels) is ${c}, the convolution takes ${channels}`);
   return [n, h, w];
 }
@@ -205,8 +229,8 @@ function prepare(x: unknown, shape: unknown, packed: unknown, opts: Conv2dOption
   if (x.length !== n * h * w * packed.inChannels)
     throw new RangeError(`x has ${x.length} elements, expected n*h*w*c = ${n * h * w * packed.inChannels}`);
   if (opts !== undefined && !isObject(opts)) throw new TypeError(`options must be an object, got ${typeName(opts)}`);
-  const [, oh, ow, c] = packed.outputShape(shape as number[]);
-  const out = outBuffer(opts?.out, packed.outputDtype, n * oh * ow * c, 'n*oh*ow*outChannels');
+  const [oh, ow] = packed.spatialOut(n, h, w, shape as number[]);
+  const out = outBuffer(opts?.out, packed.outputDtype, n * oh * ow * packed.outChannels, 'n*oh*ow*outChannels');
   return { n, h, w, out };
 }
 

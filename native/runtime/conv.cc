@@ -205,6 +205,7 @@ struct Conv2d::Impl {
   // kDepthwise
   const DwKernelTable* dw = nullptr;
   std::unique_ptr<uint8_t, void (*)(void*)> dwBuf{nullptr, alignedFree};
+  int dwNoOverflow = -1;  // dwNoOverflow() of the layer's arrays, computed once (DwConvArgs::noOverflow)
   // kTranspose: tDirect when kernel == stride (no pads, dilation or output padding, one group):
   // every output pixel takes exactly one kernel position, so gemms[ky] ([kw * cout] x [cin],
   // column kx * cout + co) writes output row iy * sh + ky directly, output stage included.
@@ -529,6 +530,16 @@ std::unique_ptr<Conv2d> Conv2d::create(const Conv2dConfig& c) {
       for (size_t t = 0; t < perOut; ++t) s += c.weight[static_cast<size_t>(j) * perOut + t];
       im.bias32[j] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int64_t>(im.bias32[j]) - static_cast<int64_t>(im.zxU8) * s));
     }
+  }
+  if (im.algo == Algo::kDepthwise) {
+    // The requantization bound depends only on the layer: checked here, not per call.
+    DwConvArgs t{};
+    t.c = c.cout;
+    t.kh = c.kh;
+    t.kw = c.kw;
+    t.ep.bias32 = im.bias32.data();
+    t.ep.scale = im.scale.data();
+    im.dwNoOverflow = dwNoOverflow(t) ? 1 : 0;
   }
   if (im.algo == Algo::kIndirect) {
     // The per-column arrays in panel order.
@@ -922,6 +933,7 @@ void Conv2d::run(const void* xIn, int n, int h, int w, void* y, int maxThreads) 
       base.zx = im.zxU8;
       base.weights = im.dwBuf.get();
       base.vbmi = cpuFeatures().avx512vbmi;
+      base.noOverflow = im.dwNoOverflow;
       base.ep.kind = static_cast<GemmOut>(c.outputType);
       base.ep.bias32 = im.bias32.data();
       base.ep.scale = im.scale.data();

@@ -20,6 +20,9 @@ struct DwConvArgs {
   int oyBegin, oyEnd;     // output rows to produce
   void* scratch;          // scratchBytes() bytes, 64-byte aligned
   bool vbmi = false;      // the CPU has AVX512_VBMI (the AVX-512 kernel may use vpermt2b)
+  // dwNoOverflow() of this kh x kw and these per-channel arrays when the caller knows it (0 or 1:
+  // the driver computes it once per layer); -1: dwNoOverflow() computes it.
+  int noOverflow = -1;
 };
 
 struct DwKernelTable {
@@ -37,15 +40,19 @@ struct DwKernelTable {
 // |acc| <= |bias32| + kh * kw * 255 * 128 per channel. A kernel may then round before clamping
 // and clamp the bytes instead (the same values: rounding is monotone and keeps the integer
 // bounds), without the float clamp that protects the float -> int32 conversion.
+// DwConvArgs::noOverflow, when set, is the answer (the loop below costs about 2 us per call on a
+// 960-channel layer: 7x7x960 at 3x3 runs in 12-14 us).
 static inline bool dwNoOverflow(const DwConvArgs& a) {
+  if (a.noOverflow >= 0) return a.noOverflow != 0;
   const double taps = static_cast<double>(a.kh) * a.kw * 255.0 * 128.0;
+  bool ok = true;
   for (int ch = 0; ch < a.c; ++ch) {
     const double b = a.ep.bias32 ? static_cast<double>(a.ep.bias32[ch]) : 0.0;
     const double m = a.ep.scale ? static_cast<double>(a.ep.scale[ch]) : 0.0;
-    const double v = ((b < 0 ? -b : b) + taps) * (m < 0 ? -m : m);
-    if (!(v < 1073741824.0)) return false;  // also false for a NaN or infinite scale
+    const double v = (__builtin_fabs(b) + taps) * __builtin_fabs(m);
+    ok = ok & (v < 1073741824.0);  // also false for a NaN or infinite scale; no branch per channel
   }
-  return true;
+  return ok;
 }
 
 const DwKernelTable* dwKernelsRef();

@@ -777,6 +777,64 @@ TEST(depthwise_3x3_vertical_kernel_stages_match_reference) {
   CHECK(checked > 0 || !isaSupported(Isa::kAvx2));
 }
 
+TEST(depthwise_requantization_bound_per_layer_matches_reference) {
+  // Conv2d checks dwNoOverflow() once per layer (DwConvArgs::noOverflow) instead of per call: a
+  // layer whose products can reach 2^30 (output scale tiny, or one channel's weight scale huge)
+  // must still take the float clamp on every ISA, on repeated calls, and one that cannot the byte
+  // clamp. 3x3 stride 1 (vertical kernel for c % 16 == 0), 3x3 stride 2 and 5x5 (flat / blocked /
+  // AVX2 kernels), u8 and s8 outputs, against the reference.
+  qt::Rng r(6262);
+  const int chans[] = {7, 16, 32, 48, 144};
+  int it = 0;
+  for (int ch : chans)
+    for (int kind = 0; kind < 3; ++kind)  // 0 ordinary, 1 tiny output scale, 2 one huge weight scale
+      for (int shape = 0; shape < 3; ++shape, ++it) {
+        Conv2dConfig c;
+        c.cin = c.cout = c.groups = ch;
+        c.kh = c.kw = shape == 2 ? 5 : 3;
+        c.strideH = c.strideW = shape == 1 ? 2 : 1;
+        c.padTop = c.padLeft = c.padBottom = c.padRight = c.kh / 2;
+        std::vector<int8_t> w(static_cast<size_t>(ch) * c.kh * c.kw);
+        for (auto& v : w) v = static_cast<int8_t>(r.next());
+        std::vector<float> ws(ch);
+        for (auto& v : ws) v = r.uniformf(0.002f, 0.02f);
+        if (kind == 2) ws[r.uniform(0, ch - 1)] = 1e5f;
+        std::vector<int32_t> bq(ch);
+        for (auto& v : bq) v = r.uniform(-3000, 3000);
+        c.weight = w.data();
+        c.weightScale = ws.data();
+        c.weightScaleCount = ch;
+        c.biasQ = bq.data();
+        c.inputType = it % 2 ? DType::kS8 : DType::kU8;
+        c.input.scale = 0.02f;
+        c.input.zeroPoint = c.inputType == DType::kU8 ? r.uniform(0, 255) : r.uniform(-128, 127);
+        c.outputType = it % 4 < 2 ? DType::kU8 : DType::kS8;
+        c.output.scale = kind == 1 ? 1e-8f : 0.1f;
+        c.output.zeroPoint = c.outputType == DType::kU8 ? r.uniform(0, 255) : r.uniform(-128, 127);
+        const int h = r.uniform(3, 9), wd = r.uniform(3, 40);
+        std::vector<uint8_t> x(static_cast<size_t>(h) * wd * ch);
+        for (auto& v : x) v = static_cast<uint8_t>(r.next());
+        c.isa = Isa::kScalar;
+        const ConvGeometry g = convGeometry(c, 1, h, wd);
+        std::vector<uint8_t> want(static_cast<size_t>(g.oh) * g.ow * ch);
+        conv2dReference(c, x.data(), 1, h, wd, want.data());
+        for (int i = 0; i < kIsaCount; ++i) {
+          const Isa isa = static_cast<Isa>(i);
+          if (!isaSupported(isa)) continue;
+          c.isa = isa;
+          auto conv = Conv2d::create(c);
+          CHECK(std::string(conv->algorithm()) == "depthwise");
+          for (int call = 0; call < 2; ++call) {
+            std::vector<uint8_t> got(want.size(), 0xCD);
+            conv->run(x.data(), 1, h, wd, got.data(), 1 + call);
+            CHECK_MSG(got == want, std::string("depthwise requant bound ") + isaName(isa) + " c=" + std::to_string(ch) +
+                                       " kind=" + std::to_string(kind) + " shape=" + std::to_string(shape) +
+                                       " call=" + std::to_string(call));
+          }
+        }
+      }
+}
+
 TEST(depthwise_kernels_with_and_without_vbmi_match_reference) {
   // The AVX-512 kernel's AVX512_VBMI transform (vpermt2b of two loads, used for windows whose
   // taps lie within 128 bytes: (kw - 1) * dilation * channels <= 64, e.g. 3x3 at stride 1 with up
