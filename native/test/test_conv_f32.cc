@@ -186,6 +186,9 @@ TEST(conv_f32_every_isa_equals_reference) {
       {false, 1, 6, 6, 128, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 4, 5, 600, 33, 1, 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
       {false, 1, 4, 4, 256, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},  // B > 1 MB: K chunks
+      // B > 1 MB and a small A: panel by panel with B prefetched (AVX-512); 25 pixels (4 tiles of 6 +
+      // 1), a 2-column last panel, K = 2700 (not a multiple of the chunk)
+      {false, 1, 5, 5, 300, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       // grouped (not depthwise), depthwise with multiplier 2 (grouped path)
       {false, 1, 8, 9, 32, 48, 3, 3, 4, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 7, 7, 8, 16, 3, 3, 8, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kNone},
