@@ -269,6 +269,12 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
     mc = std::min(mc, std::max(mr, (perTask + mr - 1) / mr * mr));
   }
   mc = std::min(mc, m);
+  {
+    // Blocks of about equal size (no short last block that streams all of B for a few rows; see
+    // conv_f32.cc).
+    const int blocks = (m + mc - 1) / mc;
+    mc = std::min(m, ((m + blocks - 1) / blocks + mr - 1) / mr * mr);
+  }
   const int mBlocks = (m + mc - 1) / mc;
   int pg = panels;
   if (threads > 1 && mBlocks < 4 * threads) {

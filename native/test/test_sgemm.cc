@@ -181,7 +181,9 @@ TEST(sgemm_panel_by_panel_every_isa_equals_reference) {
   const int nk[][2] = {{200, 1031}, {130, 1600}, {257, 1100}};
   for (int m = 1; m <= 13; ++m)
     for (const auto& v : nk) runCase({m, v[0], v[1], m % 2 == 1, m % 3 == 0, 1.0f, ActKind::kRelu}, seed++);
-  // A block over 4 MB (400 x 2800 floats): chunk by chunk over all the panels, as before.
+  // A block over 4 MB (400 x 2800 floats; sgemmIndirect runs its rows as one block): chunk by
+  // chunk over all the panels, as before. Through sgemm() the rows go in two blocks of 216 and
+  // 184 (balanced), each panel by panel.
   runCase({400, 100, 2800, true, false, 1.0f, ActKind::kNone}, seed++);
 }
 
