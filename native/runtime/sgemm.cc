@@ -77,8 +77,8 @@ namespace {
 // Runs one block (rows [0, m), panels [p0, p1)) through every K chunk, single-threaded: chunk by
 // chunk, each chunk over all the panels. With `prefetch` and one panel, each kernel call prefetches
 // the packed B that follows its chunk: the panel's next chunk, or after its last chunk (only when
-// pfNext) the next panel's first; panels are contiguous, and the buffer holds nr columns per
-// panel, so a narrow last panel is not overrun.
+// pfNext) the next panel's first (panels are contiguous, a full panel's K x nr floats apart, so
+// that is where it starts); never past the end of the packed B.
 void runChunks(const SgemmKernelTable& kt, const SgemmPacked& b, const float* const* rows, int segments, int segLen,
                int m, int p0, int p1, float* c, size_t ldc, const SgemmEpilogue& ep, bool prefetch, bool pfNext) {
   SgemmTileArgs t{};
@@ -102,8 +102,11 @@ void runChunks(const SgemmKernelTable& kt, const SgemmPacked& b, const float* co
       a.prefetchFloats = 0;
       return;
     }
-    a.prefetch = b.data + p0 * b.panelStride + (kOff + len) * static_cast<size_t>(w0);
-    a.prefetchFloats = static_cast<size_t>(len) * w0;
+    // The next chunk of this panel (at most what is left of it), or the next panel's first.
+    const size_t next = kOff + static_cast<size_t>(len);
+    const size_t depthNext = last ? static_cast<size_t>(len) : std::min(static_cast<size_t>(len), static_cast<size_t>(b.k) - next);
+    a.prefetch = b.data + p0 * b.panelStride + next * static_cast<size_t>(w0);
+    a.prefetchFloats = depthNext * w0;
   };
   if (depth <= kKc) {
     t.rows = rows;
