@@ -24,6 +24,11 @@ describe('Transpose', () => {
       [[5, 6], [0, 1]],
       [[1, 1, 1], [2, 0, 1]],
       [[1, 512, 40, 40], [0, 2, 3, 1]],
+      // images of 2-6 channels to NHWC (the few-rows transposes)
+      [[2, 3, 9, 11], [0, 2, 3, 1]],
+      [[1, 2, 5, 7], [0, 2, 3, 1]],
+      [[1, 4, 6, 6], [0, 2, 3, 1]],
+      [[1, 6, 5, 5], [0, 2, 3, 1]],
     ];
     for (const [shape, perm] of cases) {
       await check({ op: 'Transpose', inputs: [randF32(shape, r)], attrs: { perm } });

@@ -32,6 +32,11 @@ struct SgemmTileArgs {
   bool accumulate;          // false: the chain starts at +0; true: it continues the sums in C
   bool final;               // apply the epilogue after this chunk
   const SgemmEpilogue* ep;  // bias indexed from column 0, sum from row 0 / column 0 of c
+  // Packed B to prefetch into L2 while this call runs (what the next call reads), spread over the
+  // row tiles: prefetchFloats floats from prefetch (null / 0: none). Set by the driver only for
+  // calls of one panel, and only read by kernels whose table sets prefetchesB.
+  const float* prefetch;
+  size_t prefetchFloats;
 };
 
 struct SgemmKernelTable {
@@ -46,6 +51,10 @@ struct SgemmKernelTable {
                    const Activation& act);
   // Register-only FMA loop: runs `iters` iterations, returns the floating-point operations done.
   double (*peakLoop)(long iters);
+  // The tile kernel honours SgemmTileArgs::prefetch; the driver then runs a block whose A stays
+  // in L2 panel by panel (every K chunk of a panel before the next panel, B read in order and
+  // prefetched one chunk ahead) rather than chunk by chunk.
+  bool prefetchesB;
 };
 
 const SgemmKernelTable* sgemmKernelsRef();

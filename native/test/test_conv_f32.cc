@@ -182,10 +182,22 @@ TEST(conv_f32_every_isa_equals_reference) {
       {false, 1, 19, 45, 3, 64, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 13, 29, 3, 48, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, AutoPad::kSameUpper, 0, 0, 0, 0, true, ActKind::kNone},
       {false, 1, 3, 70, 7, 32, 4, 4, 1, 1, 1, 1, 1, 1, 0, 1, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},   // every row crosses the padding
+      // direct, 4 blocks of 16 output channels (6-pixel tiles and 1..5-pixel short tiles): 7x7 s2
+      // stems of widths 13..24 (interior runs of every length mod 6, both borders), 1-5 input
+      // channels, dilation 2 (per-tap border gather), 80 channels (4 + 1 blocks)
+      {false, 1, 13, 13, 3, 64, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kRelu},
+      {false, 1, 9, 20, 1, 64, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 8, 22, 5, 64, 7, 7, 1, 2, 2, 1, 1, 3, 3, 3, 3, NS, 0, 0, 0, 0, false, ActKind::kRelu},
+      {false, 1, 11, 24, 3, 80, 7, 7, 1, 2, 2, 1, 1, 3, 2, 3, 1, NS, 0, 0, 0, 0, true, ActKind::kClip},
+      {false, 2, 10, 17, 2, 64, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kNone},
+      {false, 1, 12, 31, 3, 64, 5, 5, 1, 1, 1, 1, 1, 2, 2, 2, 2, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       // deep K (chunked): 3x3 x 128 in = 1152
       {false, 1, 6, 6, 128, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 4, 5, 600, 33, 1, 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, NS, 0, 0, 0, 0, true, ActKind::kNone},
       {false, 1, 4, 4, 256, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},  // B > 1 MB: K chunks
+      // B > 1 MB and a small A: panel by panel with B prefetched (AVX-512); 25 pixels (4 tiles of 6 +
+      // 1), a 2-column last panel, K = 2700 (not a multiple of the chunk)
+      {false, 1, 5, 5, 300, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       // grouped (not depthwise), depthwise with multiplier 2 (grouped path)
       {false, 1, 8, 9, 32, 48, 3, 3, 4, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kRelu},
       {false, 1, 7, 7, 8, 16, 3, 3, 8, 1, 1, 1, 1, 1, 1, 1, 1, NS, 0, 0, 0, 0, true, ActKind::kNone},

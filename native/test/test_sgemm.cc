@@ -172,6 +172,21 @@ TEST(sgemm_deep_k_chunks_every_isa_equals_reference) {
   runCase({300, 130, 64, true, false, 1.0f, ActKind::kNone}, seed++);
 }
 
+TEST(sgemm_panel_by_panel_every_isa_equals_reference) {
+  // K split (packed B > 1 MB) with a block of A under 4 MB: on AVX-512 the driver runs each panel
+  // through all its chunks and prefetches the next chunk / panel. Every row tail of the 6-row
+  // tiles, narrow last panels (n = 200: 8 columns; 257: 1), depths that are not a multiple of
+  // the chunk (1031, 1100).
+  uint64_t seed = 300;
+  const int nk[][2] = {{200, 1031}, {130, 1600}, {257, 1100}};
+  for (int m = 1; m <= 13; ++m)
+    for (const auto& v : nk) runCase({m, v[0], v[1], m % 2 == 1, m % 3 == 0, 1.0f, ActKind::kRelu}, seed++);
+  // A block over 4 MB (400 x 2800 floats; sgemmIndirect runs its rows as one block): chunk by
+  // chunk over all the panels, as before. Through sgemm() the rows go in two blocks of 216 and
+  // 184 (balanced), each panel by panel.
+  runCase({400, 100, 2800, true, false, 1.0f, ActKind::kNone}, seed++);
+}
+
 TEST(sgemm_activation_spec) {
   // The scalar activations themselves (the spec the SIMD epilogues are compared with).
   const float nan = std::numeric_limits<float>::quiet_NaN();

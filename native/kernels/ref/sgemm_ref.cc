@@ -68,7 +68,7 @@ double refPeakLoop(long iters) {
   return static_cast<double>(iters) * 8 * 2;
 }
 
-const SgemmKernelTable kRef = {Isa::kScalar, kNR, 1, kMR, refTile, refEpilogue, refPeakLoop};
+const SgemmKernelTable kRef = {Isa::kScalar, kNR, 1, kMR, refTile, refEpilogue, refPeakLoop, false};
 
 }  // namespace
 

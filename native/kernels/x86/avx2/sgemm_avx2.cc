@@ -179,7 +179,7 @@ double peakLoop256(long iters) {
   return static_cast<double>(n) * 12.0 * 8.0 * 2.0;
 }
 
-const SgemmKernelTable kTable = {Isa::kAvx2, kNR, kVL, kMR, tile256, epilogue256, peakLoop256};
+const SgemmKernelTable kTable = {Isa::kAvx2, kNR, kVL, kMR, tile256, epilogue256, peakLoop256, false};
 
 }  // namespace
 

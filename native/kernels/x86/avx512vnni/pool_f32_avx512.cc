@@ -18,7 +18,61 @@ static inline __m512 vmax(__m512 m, __m512 x) {
   return _mm512_mask_mov_ps(_mm512_max_ps(x, m), _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
+// Max pooling with the taps of each output pixel listed once (offsets of the window's pixels
+// inside the input, in (ky, kx) order) and 64 channels (four independent chains) per pass: the
+// per-tap loop of run() below makes one dependent chain at a time and recomputes the bounds per
+// channel block (ResNet-18's 3x3 s2 max pool on 112x112x64, profiler CPU time at 1 thread:
+// 0.58-0.64 -> 0.33-0.38 ms). Same vmax sequence per lane, so the same bits.
+constexpr int kMaxPoolTaps = 64;
+
+void runMax(const PoolF32Args& a) {
+  const __m512 ninf = _mm512_set1_ps(-INFINITY);
+  ptrdiff_t off[kMaxPoolTaps];
+  const int c = a.c;
+  for (int oy = a.oyBegin; oy < a.oyEnd; ++oy)
+    for (int ox = 0; ox < a.ow; ++ox) {
+      const int y0 = oy * a.sh - a.padT, x0 = ox * a.sw - a.padL;
+      int nt = 0;
+      for (int ky = 0; ky < a.kh; ++ky) {
+        const int iy = y0 + ky * a.dh;
+        if (iy < 0 || iy >= a.h) continue;
+        for (int kx = 0; kx < a.kw; ++kx) {
+          const int ix = x0 + kx * a.dw;
+          if (ix < 0 || ix >= a.w) continue;
+          off[nt++] = (static_cast<ptrdiff_t>(iy) * a.w + ix) * c;
+        }
+      }
+      float* out = a.y + (static_cast<size_t>(oy) * a.ow + ox) * c;
+      int c0 = 0;
+      for (; c0 + 64 <= c; c0 += 64) {
+        __m512 m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+        const float* base = a.x + c0;
+        for (int t = 0; t < nt; ++t) {
+          const float* p = base + off[t];
+          m0 = vmax(m0, _mm512_loadu_ps(p));
+          m1 = vmax(m1, _mm512_loadu_ps(p + 16));
+          m2 = vmax(m2, _mm512_loadu_ps(p + 32));
+          m3 = vmax(m3, _mm512_loadu_ps(p + 48));
+        }
+        _mm512_storeu_ps(out + c0, m0);
+        _mm512_storeu_ps(out + c0 + 16, m1);
+        _mm512_storeu_ps(out + c0 + 32, m2);
+        _mm512_storeu_ps(out + c0 + 48, m3);
+      }
+      for (; c0 < c; c0 += 16) {
+        const __mmask16 m = chanMask(c - c0);
+        __m512 acc = ninf;
+        for (int t = 0; t < nt; ++t) acc = vmax(acc, _mm512_maskz_loadu_ps(m, a.x + c0 + off[t]));
+        _mm512_mask_storeu_ps(out + c0, m, acc);
+      }
+    }
+}
+
 void run(const PoolF32Args& a) {
+  if (a.max && a.kh * a.kw <= kMaxPoolTaps) {
+    runMax(a);
+    return;
+  }
   const __m512 ninf = _mm512_set1_ps(-INFINITY);
   for (int oy = a.oyBegin; oy < a.oyEnd; ++oy)
     for (int ox = 0; ox < a.ow; ++ox) {

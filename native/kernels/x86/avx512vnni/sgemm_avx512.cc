@@ -88,7 +88,8 @@ void epilogue512(float* c, size_t ldc, int m, int n, const float* bias, float al
 template <int MR, int NV>
 static QINT8_ALWAYS_INLINE void microTile(const float* const* QINT8_RESTRICT rows, size_t rs, int nseg, size_t segOff,
                                           int segLen, const float* QINT8_RESTRICT b, float* QINT8_RESTRICT c,
-                                          size_t ldc, int nvalid, bool accumulate) {
+                                          size_t ldc, int nvalid, bool accumulate, const char* pf = nullptr,
+                                          int pfLines = 0) {
   constexpr int bw = 16 * NV;  // panel width
   static_assert(MR >= 1 && MR <= kMRMax && NV >= 1 && NV <= 4, "tile shape");
   const __mmask16 mask0 = colMask(nvalid), mask1 = colMask(nvalid - 16), mask2 = colMask(nvalid - 32),
@@ -102,12 +103,18 @@ static QINT8_ALWAYS_INLINE void microTile(const float* const* QINT8_RESTRICT row
 #undef QINT8_DECL
 
   const float* bp = b;
+  int pfLeft = pfLines;
   for (int s = 0; s < nseg; ++s) {
 #define QINT8_APTR(i) const float* QINT8_RESTRICT a##i = MR > (i) ? rows[(i) * rs + s] + segOff : nullptr;
     QINT8_ROWS(QINT8_APTR)
 #undef QINT8_APTR
     QINT8_UNROLL_K
     for (int kk = 0; kk < segLen; ++kk) {
+      if (pfLeft > 0) {
+        _mm_prefetch(pf, _MM_HINT_T1);
+        pf += 64;
+        --pfLeft;
+      }
       const __m512 b0 = _mm512_load_ps(bp);
       const __m512 b1 = NV > 1 ? _mm512_load_ps(bp + 16) : zero;
       const __m512 b2 = NV > 2 ? _mm512_load_ps(bp + 32) : zero;
@@ -141,10 +148,16 @@ static void panelRows(const SgemmTileArgs& t, const float* b, int n0, int nvalid
   constexpr int kMR = mrFor<NV>();
   const float* bias = t.ep->bias ? t.ep->bias + n0 : nullptr;
   const float* sum = t.ep->sum ? t.ep->sum + n0 : nullptr;
+  // Prefetch of the next call's B, spread over the row tiles.
+  const int tiles = (t.m + kMR - 1) / kMR;
+  const int pfAll = t.prefetch ? static_cast<int>((t.prefetchFloats + 15) / 16) : 0;
+  const int pfPer = (pfAll + tiles - 1) / tiles;
+  const char* pf = reinterpret_cast<const char*>(t.prefetch);
+  auto pfCount = [&](int tile) { const int l = pfAll - tile * pfPer; return l < 0 ? 0 : l < pfPer ? l : pfPer; };
   int i = 0;
   for (; i + kMR <= t.m; i += kMR) {
     microTile<kMR, NV>(t.rows + i * t.rowStride, t.rowStride, t.nseg, t.segOff, t.segLen, b, t.c + i * t.ldc + n0,
-                       t.ldc, nvalid, t.accumulate);
+                       t.ldc, nvalid, t.accumulate, pf + static_cast<size_t>(i / kMR) * pfPer * 64, pfCount(i / kMR));
     if (t.final)
       epilogue512(t.c + i * t.ldc + n0, t.ldc, kMR, nvalid, bias, t.ep->alpha, sum ? sum + i * t.ep->ldsum : nullptr,
                  t.ep->ldsum, t.ep->act);
@@ -157,7 +170,8 @@ static void panelRows(const SgemmTileArgs& t, const float* b, int n0, int nvalid
 #define QINT8_REM_CASE(R)                                                                                  \
   case R:                                                                                                  \
     microTile<(R < kMR ? R : 1), NV>(r, t.rowStride, t.nseg, t.segOff, t.segLen, b, c, t.ldc, nvalid,     \
-                                     t.accumulate);                                                       \
+                                     t.accumulate, pf + static_cast<size_t>(i / kMR) * pfPer * 64,        \
+                                     pfCount(i / kMR));                                                   \
     break;
     QINT8_REM_CASE(1) QINT8_REM_CASE(2) QINT8_REM_CASE(3) QINT8_REM_CASE(4) QINT8_REM_CASE(5)
     QINT8_REM_CASE(6) QINT8_REM_CASE(7) QINT8_REM_CASE(8) QINT8_REM_CASE(9) QINT8_REM_CASE(10)
@@ -219,7 +233,7 @@ double peakLoop512(long iters) {
 }
 
 // mr: row blocks are multiples of 24 (a multiple of every micro-tile height).
-const SgemmKernelTable kTable = {Isa::kAvx512Vnni, kNR, kVL, 24, tile512, epilogue512, peakLoop512};
+const SgemmKernelTable kTable = {Isa::kAvx512Vnni, kNR, kVL, 24, tile512, epilogue512, peakLoop512, true};
 
 }  // namespace
 
