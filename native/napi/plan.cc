@@ -369,20 +369,23 @@ TicketPtr startRun(Napi::Env env, PlanCall c) {
   auto ticket = std::make_shared<RunTicket>();
   ticket->context = runContext(env);
   ticket->context->started();
-  Runner::global().submit([c = std::move(c), ticket]() noexcept {
-    ticket->runnerCpu.store(currentCpu(), std::memory_order_relaxed);
-    int outcome = 1;
-    try {
-      c.plan->run(c.inputs, c.outputs, c.maxThreads);
-    } catch (const std::exception& e) {
-      ticket->error = e.what();
-      outcome = 2;
-    } catch (...) {
-      ticket->error = "the run failed";
-      outcome = 2;
-    }
-    ticket->finish(ticket, outcome);
-  });
+  // The outcome is announced from `done`, after the runner has made itself available for the
+  // next run (qint8/runner.h), so the run the caller submits on seeing it goes to this runner.
+  auto outcome = std::make_shared<int>(1);
+  Runner::global().submit(
+      [c = std::move(c), ticket, outcome]() noexcept {
+        ticket->runnerCpu.store(currentCpu(), std::memory_order_relaxed);
+        try {
+          c.plan->run(c.inputs, c.outputs, c.maxThreads);
+        } catch (const std::exception& e) {
+          ticket->error = e.what();
+          *outcome = 2;
+        } catch (...) {
+          ticket->error = "the run failed";
+          *outcome = 2;
+        }
+      },
+      [ticket, outcome]() noexcept { ticket->finish(ticket, *outcome); });
   return ticket;
 }
 
@@ -495,8 +498,6 @@ QINT8_NAPI_MODULE(plan) {
   exportFunction(env, exports, "createPlan", CreatePlan);
   exportFunction(env, exports, "runPlan", RunPlan);
   exportFunction(env, exports, "runPlanAsync", RunPlanAsync);
-  exportFunction(env, exports, "runTicketState", RunTicketState);
-  exportFunction(env, exports, "runTicketWait", RunTicketWait);
   exportFunction(env, exports, "runTicketState", RunTicketState);
   exportFunction(env, exports, "runTicketWait", RunTicketWait);
   exportFunction(env, exports, "planSetProfiling", PlanSetProfiling);

@@ -14,6 +14,11 @@ class Runner {
   // Queues `job`; it runs on a runner thread (started when none is idle, at most kMaxThreads;
   // beyond that jobs wait in order). job must not throw.
   void submit(std::function<void()> job);
+  // Queues `work`; after it, the runner makes itself available for the next job (idle, spinning
+  // if no other runner spins) and then calls `done`, so a job submitted from `done`, or by a thread
+  // `done` wakes, goes to this runner without waking another. Neither may throw; `done` may be
+  // empty.
+  void submit(std::function<void()> work, std::function<void()> done);
   void setSpinMicros(int us);
   int spinMicros() const;
   // Runner threads started so far (for tests).
