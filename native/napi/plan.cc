@@ -272,14 +272,15 @@ struct RunTicket {
   std::atomic<int> seen{0};  // state, readable without the lock (release after the run)
   std::atomic<int> runnerCpu{-1};  // the core the run started on (sched_getcpu), -1 before
   std::string error;
+  int outcome = 1;  // runner thread: the work's result (1 or 2), announced by finish()
   std::shared_ptr<RunContext> context;
   bool awaited = false;  // set on the JS thread by waitTicket while the run goes; guarded by mutex
   // JS thread only.
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};  // the input and output arrays while the run goes
 
-  // Runner thread: records the outcome and, if the run is awaited, hands the ticket to the JS thread.
-  void finish(const std::shared_ptr<RunTicket>& self, int outcome) {
+  // Runner thread: publishes the outcome and, if the run is awaited, hands the ticket to the JS thread.
+  void finish(const std::shared_ptr<RunTicket>& self) {
     {
       std::lock_guard<std::mutex> lock(mutex);
       state = outcome;
@@ -371,21 +372,20 @@ TicketPtr startRun(Napi::Env env, PlanCall c) {
   ticket->context->started();
   // The outcome is announced from `done`, after the runner has made itself available for the
   // next run (qint8/runner.h), so the run the caller submits on seeing it goes to this runner.
-  auto outcome = std::make_shared<int>(1);
   Runner::global().submit(
-      [c = std::move(c), ticket, outcome]() noexcept {
+      [c = std::move(c), ticket]() noexcept {
         ticket->runnerCpu.store(currentCpu(), std::memory_order_relaxed);
         try {
           c.plan->run(c.inputs, c.outputs, c.maxThreads);
         } catch (const std::exception& e) {
           ticket->error = e.what();
-          *outcome = 2;
+          ticket->outcome = 2;
         } catch (...) {
           ticket->error = "the run failed";
-          *outcome = 2;
+          ticket->outcome = 2;
         }
       },
-      [ticket, outcome]() noexcept { ticket->finish(ticket, *outcome); });
+      [ticket]() noexcept { ticket->finish(ticket); });
   return ticket;
 }
 

@@ -350,15 +350,7 @@ void ConvF32::run(const float* x, int n, int h, int w, float* y, const float* bi
         const int64_t perTask = (M * c.groups + 4 * threads - 1) / (4 * threads);
         mc = std::min(mc, std::max<int64_t>(mr, (perTask + mr - 1) / mr * mr));
       }
-      mc = std::min(mc, M);
-      {
-        // Blocks of about equal size: 392 rows (ResNet-18's 7x7 layers at batch 8) in blocks of
-        // 384 left an 8-row block that streams all of B again for 8 rows (1 thread, same-process
-        // A/B, CPU time: 3x3 7x7 512 -> 512 at batch 8 17.9 -> 15.8 ms, the 14 -> 7 s2 layer
-        // 9.0 -> 8.2 ms).
-        const int64_t blocks = (M + mc - 1) / mc;
-        mc = std::min<int64_t>(M, ((M + blocks - 1) / blocks + mr - 1) / mr * mr);
-      }
+      mc = sgemmEvenRowBlock(M, std::min(mc, M), mr);
       const int64_t mBlocks = (M + mc - 1) / mc;
       const int panels = (coutG + nr - 1) / nr;
       int pg = panels;

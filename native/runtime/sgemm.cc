@@ -271,13 +271,7 @@ void sgemm(const SgemmPacked& b, const float* a, size_t lda, int m, float* c, si
     const int perTask = (m + 4 * threads - 1) / (4 * threads);
     mc = std::min(mc, std::max(mr, (perTask + mr - 1) / mr * mr));
   }
-  mc = std::min(mc, m);
-  {
-    // Blocks of about equal size (no short last block that streams all of B for a few rows; see
-    // conv_f32.cc).
-    const int blocks = (m + mc - 1) / mc;
-    mc = std::min(m, ((m + blocks - 1) / blocks + mr - 1) / mr * mr);
-  }
+  mc = static_cast<int>(sgemmEvenRowBlock(m, std::min(mc, m), mr));
   const int mBlocks = (m + mc - 1) / mc;
   int pg = panels;
   if (threads > 1 && mBlocks < 4 * threads) {

@@ -32,26 +32,8 @@ static inline void transpose8x8(const float* s, size_t ls, float* d, size_t ld) 
 
 // dst[c * ldDst + r] = src[r * ldSrc + c]: 8 x 8 tiles in column blocks of 64 (the tiles of one
 // block write 64 destination rows, which stay in L1), scalar edges.
-// Fewer than 8 rows (an NCHW -> NHWC image of 1-7 channels): one destination row (pixel) per
-// step, so the writes are sequential; row by row the edge loop below wrote each destination
-// line `rows` times with a stride (ResNet-18's 3 x 224 x 224 input: 0.20-0.24 ms).
-template <int R>
-static inline void transpose32FewRows(const uint32_t* src, size_t cols, size_t ldSrc, uint32_t* dst, size_t ldDst) {
-  for (size_t c = 0; c < cols; ++c) {
-    uint32_t* d = dst + c * ldDst;
-    for (int r = 0; r < R; ++r) d[r] = src[static_cast<size_t>(r) * ldSrc + c];
-  }
-}
-
 static inline void transpose32Tiles(const uint32_t* src, size_t rows, size_t cols, size_t ldSrc, uint32_t* dst,
                                     size_t ldDst) {
-  switch (rows) {
-    case 1: transpose32FewRows<1>(src, cols, ldSrc, dst, ldDst); return;
-    case 2: transpose32FewRows<2>(src, cols, ldSrc, dst, ldDst); return;
-    case 3: transpose32FewRows<3>(src, cols, ldSrc, dst, ldDst); return;
-    case 4: transpose32FewRows<4>(src, cols, ldSrc, dst, ldDst); return;
-    default: break;
-  }
   const float* s = reinterpret_cast<const float*>(src);
   float* d = reinterpret_cast<float*>(dst);
   const size_t rows8 = rows & ~size_t{7}, cols8 = cols & ~size_t{7};
